@@ -1,0 +1,21 @@
+/** Bus topics (seed design + DESIGN.md §3). */
+export const Topic = {
+  pipelineEvents: "pipeline.events",
+  results: "agent.results",
+  control: "agent.control",
+  deadLetter: "deadletter",
+} as const;
+
+/** Stage kinds with a topic `agent.<kind>`; `shell` runs a job's steps as written. */
+export const STAGE_KINDS = ["shell", "lint", "test", "build", "security", "deploy", "report"] as const;
+export type StageKind = (typeof STAGE_KINDS)[number];
+
+export const agentTopic = (kind: string): string => `agent.${kind}`;
+
+/** Consumer groups. */
+export const Group = {
+  orchestrator: "orchestrator",
+  agents: (kind: string): string => `agents.${kind}`,
+  /** Each agent reads agent.control in its own group, so every agent sees every cancel. */
+  agentControl: (agentId: string): string => `control.${agentId}`,
+} as const;

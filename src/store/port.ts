@@ -1,0 +1,240 @@
+import type { ExecutionPlan } from "../core/pipeline/plan.js";
+import type { FailureClass, FailureEvidence } from "../core/failure/failure-class.js";
+import type { AttemptStatus, JobStatus, RunStatus } from "../core/run/status.js";
+import type { TestCase, TestCounts } from "../core/run/test-case.js";
+
+/**
+ * Store port: narrow stores per aggregate (DESIGN.md §3). One implementation over Kysely serves
+ * SQLite and PostgreSQL; `defineStoreConformance` (conformance.ts) runs against both.
+ *
+ * All timestamps are epoch milliseconds passed in by the caller (the store never reads a clock),
+ * all ids are strings chosen by the caller. Every method may reject with a PitstopError of code
+ * STORE_UNAVAILABLE when the database cannot be reached; nothing else is thrown for valid input.
+ */
+
+export interface RunTrigger {
+  source: "cli" | "api" | "webhook" | "schedule";
+  /** Who or what triggered it (user name, webhook delivery id…). */
+  by: string | null;
+}
+
+export interface RunRecord {
+  id: string;
+  /** 1, 2, 3… per store, assigned by createRun. */
+  number: number;
+  status: RunStatus;
+  pipelineFile: string;
+  /** Absolute path the jobs run in. */
+  workspace: string;
+  plan: ExecutionPlan;
+  trigger: RunTrigger;
+  branch: string | null;
+  commit: string | null;
+  /** `--env K=V` values given at trigger time (never secrets). */
+  env: Record<string, string>;
+  createdAt: number;
+  startedAt: number | null;
+  finishedAt: number | null;
+  /** Orchestrator instance that drives the run; another may adopt it when that one is dead. */
+  ownerId: string | null;
+  /** Set by `pitstop cancel`; the owning orchestrator acts on it. */
+  cancelRequestedAt: number | null;
+  /** Why the run ended the way it did (first failure, cancellation…). */
+  reason: string | null;
+}
+
+export type NewRun = Omit<RunRecord, "number" | "startedAt" | "finishedAt" | "cancelRequestedAt" | "reason">;
+
+export interface JobRecord {
+  runId: string;
+  jobId: string;
+  name: string;
+  kind: string;
+  status: JobStatus;
+  /** Number of the current (latest) attempt; 0 before the first dispatch. */
+  attempt: number;
+  /** Why it was skipped, or a one-line summary of its failure. */
+  reason: string | null;
+  failureClass: FailureClass | null;
+  /** When a `retrying` job may be dispatched again. */
+  notBefore: number | null;
+  startedAt: number | null;
+  finishedAt: number | null;
+}
+
+export type NewJob = Pick<JobRecord, "jobId" | "name" | "kind">;
+
+export interface AttemptRecord {
+  runId: string;
+  jobId: string;
+  attempt: number;
+  status: AttemptStatus;
+  /** Fencing token of the lease; results carrying another token are rejected. */
+  token: string;
+  agentId: string | null;
+  leaseExpiresAt: number | null;
+  queuedAt: number;
+  startedAt: number | null;
+  finishedAt: number | null;
+  exitCode: number | null;
+  signal: string | null;
+  failureClass: FailureClass | null;
+  evidence: FailureEvidence | null;
+  outputBytes: number;
+  truncatedBytes: number;
+}
+
+export type JobPatch = Partial<Omit<JobRecord, "runId" | "jobId" | "name" | "kind">>;
+export type AttemptPatch = Partial<Omit<AttemptRecord, "runId" | "jobId" | "attempt">>;
+export type RunPatch = Partial<Pick<RunRecord, "status" | "startedAt" | "finishedAt" | "ownerId" | "reason">>;
+
+/** An append-only history row: every state change writes one (history is never overwritten). */
+export interface RunEvent {
+  /** Assigned by the store, increasing within a store. */
+  seq: number;
+  runId: string;
+  jobId: string | null;
+  attempt: number | null;
+  /** e.g. `run.started`, `job.queued`, `attempt.lost`, `result.rejected`, `job.problem`. */
+  type: string;
+  at: number;
+  data: Record<string, unknown>;
+}
+export type NewRunEvent = Omit<RunEvent, "seq" | "runId">;
+
+/** One atomic change to a run: all of it lands, or none of it does. */
+export interface RunChange {
+  runId: string;
+  run?: RunPatch;
+  jobs?: ReadonlyArray<{ jobId: string; patch: JobPatch }>;
+  newAttempts?: readonly AttemptRecord[];
+  attempts?: ReadonlyArray<{ jobId: string; attempt: number; patch: AttemptPatch }>;
+  events: readonly NewRunEvent[];
+}
+
+export interface RunQuery {
+  limit?: number;
+  statuses?: readonly RunStatus[];
+}
+
+export interface RunStore {
+  /** Creates the run, its jobs (status `pending`, attempt 0) and a `run.created` event. */
+  createRun(run: NewRun, jobs: readonly NewJob[], at: number): Promise<RunRecord>;
+  getRun(id: string): Promise<RunRecord | null>;
+  /** Finds a run by full id, unique id prefix (≥ 4 chars) or run number ("12" or "#12"). */
+  findRun(ref: string): Promise<RunRecord | null>;
+  /** Newest first. */
+  listRuns(query?: RunQuery): Promise<RunRecord[]>;
+  listJobs(runId: string): Promise<JobRecord[]>;
+  getJob(runId: string, jobId: string): Promise<JobRecord | null>;
+  /** Ordered by jobId, then attempt. */
+  listAttempts(runId: string, jobId?: string): Promise<AttemptRecord[]>;
+  getAttempt(runId: string, jobId: string, attempt: number): Promise<AttemptRecord | null>;
+  /** Applies a RunChange in one transaction. Patching a missing job/attempt rejects with JOB_NOT_FOUND. */
+  apply(change: RunChange): Promise<void>;
+  /** Ordered by seq; `afterSeq` for tailing. */
+  listEvents(runId: string, afterSeq?: number): Promise<RunEvent[]>;
+  /** Marks the run for cancellation (idempotent: keeps the first time). Returns false if the run is missing. */
+  requestCancel(runId: string, at: number): Promise<boolean>;
+}
+
+export interface LogLine {
+  runId: string;
+  jobId: string;
+  attempt: number;
+  /** Per (run, job, attempt), from 0, assigned by the agent; (run, job, attempt, seq) is unique. */
+  seq: number;
+  stream: "stdout" | "stderr" | "system";
+  /** Already masked. Invalid UTF-8 bytes are kept as `\xNN` escapes. */
+  text: string;
+  at: number;
+}
+
+export interface LogQuery {
+  runId: string;
+  jobId?: string;
+  attempt?: number;
+  /** Return lines with a store id greater than this (for --follow). */
+  afterId?: number;
+  limit?: number;
+}
+
+export interface LogStore {
+  /** Idempotent on (run, job, attempt, seq): a redelivered batch does not duplicate lines. */
+  appendLogs(lines: readonly LogLine[]): Promise<void>;
+  /** In insertion order; each line carries its store id. */
+  readLogs(query: LogQuery): Promise<Array<LogLine & { id: number }>>;
+}
+
+export interface StoredTestCase extends TestCase {
+  runId: string;
+  jobId: string;
+  attempt: number;
+}
+
+export interface TestResultStore {
+  /** Replaces the cases of (run, job, attempt): idempotent. */
+  saveTestCases(runId: string, jobId: string, attempt: number, cases: readonly TestCase[]): Promise<void>;
+  listTestCases(query: { runId: string; jobId?: string; attempt?: number }): Promise<StoredTestCase[]>;
+  /** Counts per job for the job's latest attempt that has cases. */
+  testCounts(runId: string): Promise<Record<string, TestCounts>>;
+}
+
+/** A message retained by the durable memory bus. */
+export interface StoredBusMessage {
+  id: string;
+  topic: string;
+  /** JSON text. */
+  payload: string;
+  publishedAt: number;
+}
+
+/**
+ * Durability for the embedded (memory) bus: messages are written before publish returns and
+ * removed once every group of their topic has acked them, so a crash loses nothing.
+ */
+export interface BusMessageStore {
+  saveMessage(message: StoredBusMessage): Promise<void>;
+  /** Records that `group` exists on `topic` (idempotent). */
+  saveGroup(topic: string, group: string, at: number): Promise<void>;
+  /** Records acks; idempotent. */
+  saveAcks(topic: string, group: string, ids: readonly string[]): Promise<void>;
+  /** Deletes messages and their acks. */
+  deleteMessages(ids: readonly string[]): Promise<void>;
+  /** Everything retained, for a bus starting on existing data. Messages in publish order. */
+  loadAll(): Promise<{
+    messages: StoredBusMessage[];
+    groups: Array<{ topic: string; group: string }>;
+    acks: Array<{ group: string; messageId: string }>;
+  }>;
+}
+
+/** Orchestrator instances, so a live one can adopt the runs of a dead one. */
+export interface OrchestratorRecord {
+  id: string;
+  host: string;
+  pid: number;
+  startedAt: number;
+  heartbeatAt: number;
+}
+
+export interface OrchestratorStore {
+  /** Upserts the instance with a fresh heartbeat. */
+  heartbeat(record: OrchestratorRecord): Promise<void>;
+  listOrchestrators(): Promise<OrchestratorRecord[]>;
+  removeOrchestrator(id: string): Promise<void>;
+}
+
+/** Everything the app needs from one database, plus lifecycle. */
+export interface Store {
+  readonly dialect: "sqlite" | "postgres";
+  readonly runs: RunStore;
+  readonly logs: LogStore;
+  readonly tests: TestResultStore;
+  readonly busMessages: BusMessageStore;
+  readonly orchestrators: OrchestratorStore;
+  /** Applies pending numbered migrations. Idempotent; safe to call from several processes. */
+  migrate(): Promise<void>;
+  /** Idempotent. */
+  close(): Promise<void>;
+}
