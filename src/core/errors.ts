@@ -1,6 +1,6 @@
 /**
  * Domain errors: every error pitstop raises on purpose has a stable `code`, a `retryable` flag and
- * an optional `cause`. Every code is listed in docs/errors.md; `errors.test.ts` keeps the two in step.
+ * an optional `cause`. Every code is listed in docs/errors.md; `test/docs/errors-doc.test.ts` keeps the two in step.
  */
 export const ErrorCode = {
   PIPELINE_INVALID: "PIPELINE_INVALID",
