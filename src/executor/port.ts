@@ -10,8 +10,13 @@
  *   `truncatedBytes` but not delivered; the process keeps running.
  * - On timeout or when `signal` aborts, the whole process group gets SIGTERM, then SIGKILL after
  *   `killGraceMs`; `run` resolves after the group's leader has exited.
+ * - `run` also waits for stdout/stderr to close, but at most ~500 ms after the leader exited (a
+ *   background process holding them cannot hang it); then whatever is left of the group is killed.
+ *   (A process that left the group with setsid escapes the plain adapter, not the sandbox.)
+ * - Invalid UTF-8 escapes are upper-case (`\xFF`); a literal backslash in the output is not escaped.
  * - `run` never rejects because the command failed: a missing shell or cwd is `spawnError`.
- *   It rejects only for misuse (a PitstopError), e.g. SANDBOX_UNAVAILABLE.
+ *   It rejects only for misuse (a PitstopError): SANDBOX_UNAVAILABLE, USAGE for invalid `limits`,
+ *   EXECUTOR_FAILED when `onLine` throws (the step is stopped first).
  */
 export interface ExecSpec {
   command: string;
@@ -27,6 +32,16 @@ export interface ExecSpec {
   killGraceMs?: number;
   /** Absolute paths writable inside a sandbox besides cwd (the job workspace). */
   writablePaths?: readonly string[];
+  /** Per-process resource limits (`ulimit` in the step's shell); both adapters honour them. */
+  limits?: ExecLimits;
+}
+
+/** Cheap per-process limits, set with `ulimit` (no cgroups): they apply to each process, not the group. */
+export interface ExecLimits {
+  /** Address-space cap (`ulimit -v`), rounded down to KiB. Virtual, not resident, memory. */
+  memoryBytes?: number;
+  /** CPU-time cap (`ulimit -t`): SIGXCPU when reached, SIGKILL one second later. */
+  cpuSeconds?: number;
 }
 
 export interface OutputLine {
