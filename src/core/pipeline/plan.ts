@@ -89,6 +89,8 @@ export type PlanJob = z.infer<typeof PlanJobSchema>;
 
 export const ExecutionPlanSchema = z.object({
   version: z.literal(1),
+  /** `name:` from the pipeline file, for display; absent when the file has none. */
+  name: z.string().optional(),
   /** Path of the pipeline file as the user named it (for messages). */
   pipelineFile: z.string(),
   form: z.enum(["short", "full"]),
