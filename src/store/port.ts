@@ -114,6 +114,7 @@ export interface RunChange {
 
 export interface RunQuery {
   limit?: number;
+  /** Only runs in one of these statuses; absent or empty means any status. */
   statuses?: readonly RunStatus[];
 }
 
@@ -145,7 +146,10 @@ export interface LogLine {
   /** Per (run, job, attempt), from 0, assigned by the agent; (run, job, attempt, seq) is unique. */
   seq: number;
   stream: "stdout" | "stderr" | "system";
-  /** Already masked. Invalid UTF-8 bytes are kept as `\xNN` escapes. */
+  /**
+   * Already masked. Invalid UTF-8 bytes are kept as `\xNN` escapes. A NUL character is stored
+   * (and read back) as `\x00` too: PostgreSQL text cannot hold it.
+   */
   text: string;
   at: number;
 }

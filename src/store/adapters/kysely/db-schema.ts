@@ -1,0 +1,151 @@
+import type { Generated, Kysely } from "kysely";
+
+/**
+ * Kysely table types of the store (DESIGN.md §7.6: they never leave `store/adapters`).
+ * Timestamps are epoch ms in `bigint` columns; JSON values are text. Column names are snake_case;
+ * the mappers in `rows.ts` translate to the port's camelCase records.
+ */
+
+export interface RunsTable {
+  id: string;
+  number: number;
+  status: string;
+  pipeline_file: string;
+  workspace: string;
+  plan: string;
+  trigger: string;
+  branch: string | null;
+  commit_sha: string | null;
+  env: string;
+  created_at: number;
+  started_at: number | null;
+  finished_at: number | null;
+  owner_id: string | null;
+  cancel_requested_at: number | null;
+  reason: string | null;
+}
+
+export interface JobsTable {
+  run_id: string;
+  job_id: string;
+  /** Position in the plan, so jobs list in the order they were created. */
+  position: number;
+  name: string;
+  kind: string;
+  status: string;
+  attempt: number;
+  reason: string | null;
+  failure_class: string | null;
+  not_before: number | null;
+  started_at: number | null;
+  finished_at: number | null;
+}
+
+export interface AttemptsTable {
+  run_id: string;
+  job_id: string;
+  attempt: number;
+  status: string;
+  token: string;
+  agent_id: string | null;
+  lease_expires_at: number | null;
+  queued_at: number;
+  started_at: number | null;
+  finished_at: number | null;
+  exit_code: number | null;
+  signal: string | null;
+  failure_class: string | null;
+  evidence: string | null;
+  output_bytes: number;
+  truncated_bytes: number;
+}
+
+export interface RunEventsTable {
+  seq: Generated<number>;
+  run_id: string;
+  job_id: string | null;
+  attempt: number | null;
+  type: string;
+  at: number;
+  data: string;
+}
+
+export interface LogsTable {
+  id: Generated<number>;
+  run_id: string;
+  job_id: string;
+  attempt: number;
+  seq: number;
+  stream: string;
+  text: string;
+  at: number;
+}
+
+export interface TestCasesTable {
+  run_id: string;
+  job_id: string;
+  attempt: number;
+  /** Position within the attempt's report(s), so cases list in report order. */
+  idx: number;
+  suite: string;
+  classname: string;
+  name: string;
+  status: string;
+  duration_ms: number;
+  message: string | null;
+  file: string;
+}
+
+export interface BusMessagesTable {
+  /** Insertion order = publish order. */
+  seq: Generated<number>;
+  id: string;
+  topic: string;
+  payload: string;
+  published_at: number;
+}
+
+export interface BusGroupsTable {
+  topic: string;
+  group_name: string;
+  created_at: number;
+}
+
+export interface BusAcksTable {
+  message_id: string;
+  group_name: string;
+}
+
+export interface OrchestratorsTable {
+  id: string;
+  host: string;
+  pid: number;
+  started_at: number;
+  heartbeat_at: number;
+}
+
+/** Single-row counters (run numbers), incremented under a row lock. */
+export interface CountersTable {
+  name: string;
+  value: number;
+}
+
+export interface Database {
+  runs: RunsTable;
+  jobs: JobsTable;
+  attempts: AttemptsTable;
+  run_events: RunEventsTable;
+  logs: LogsTable;
+  test_cases: TestCasesTable;
+  bus_messages: BusMessagesTable;
+  bus_groups: BusGroupsTable;
+  bus_acks: BusAcksTable;
+  orchestrators: OrchestratorsTable;
+  counters: CountersTable;
+}
+
+/** What every Kysely-backed store needs: the database and which SQL dialect it speaks. */
+export interface StoreContext {
+  db: Kysely<Database>;
+  dialect: "sqlite" | "postgres";
+}

@@ -1,0 +1,14 @@
+import type { Migration, MigrationProvider } from "kysely";
+import type { Store } from "../port.js";
+import { createInitialMigration } from "./001-initial.js";
+
+/**
+ * The numbered migrations, listed statically (no directory scanning) so they work from `dist/`
+ * and from a bundle. Names sort in application order; never rename or edit an applied migration.
+ */
+export function createMigrationProvider(dialect: Store["dialect"]): MigrationProvider {
+  const migrations: Record<string, Migration> = {
+    "001-initial": createInitialMigration(dialect),
+  };
+  return { getMigrations: async () => migrations };
+}
