@@ -1,0 +1,135 @@
+import { execFile } from "node:child_process";
+import path from "node:path";
+import { promisify } from "node:util";
+import type { Command } from "commander";
+import { ErrorCode, PitstopError } from "../../core/errors.js";
+import { formatIssue, type ExecutionPlan } from "../../core/pipeline/plan.js";
+import { RunStatus } from "../../core/run/status.js";
+import { createSecretSource } from "../../agents/secret-source.js";
+import { createApp } from "../../app/create-app.js";
+import { isSandboxAvailable } from "../../executor/adapters/sandbox.js";
+import { readPipeline } from "../../app/read-pipeline.js";
+import { buildRunReport } from "../../app/run-report.js";
+import { selectJobs } from "../../app/select-jobs.js";
+import { loadConfig } from "../../config/config.js";
+import { triggerRun } from "../../orchestrator/trigger-run.js";
+import { ExitCode, type CommandContext } from "../io.js";
+import { createProgress } from "../progress.js";
+
+interface RunOptions {
+  file: string;
+  job?: string[];
+  env?: string[];
+  json?: boolean;
+  maxParallel?: string;
+  leaseMs?: string;
+  branch?: string;
+}
+
+export function registerRunCommand(program: Command, ctx: CommandContext): void {
+  program
+    .command("run")
+    .description("run the pipeline in this directory with live progress")
+    .option("-f, --file <file>", "pipeline file", "pipeline.yml")
+    .option("-j, --job <name...>", "run only these jobs (and the jobs they need)")
+    .option("-e, --env <K=V...>", "set an environment variable for every job")
+    .option("--max-parallel <n>", "jobs running at once (default: number of cores)")
+    .option("--lease-ms <ms>", "agent lease length in ms (default 30000)")
+    .option("--branch <name>", "branch for `if:` conditions (default: the git branch)")
+    .option("--json", "print the final run record as JSON on stdout")
+    .addHelpText("after", "\nExit codes: 0 succeeded, 1 pipeline failed or cancelled, 2 bad input, 3 internal error.")
+    .action(async (opts: RunOptions) => ctx.setExit(await runCommand(ctx, opts)));
+}
+
+function parseEnvFlags(pairs: readonly string[] | undefined): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const p of pairs ?? []) {
+    const m = /^([A-Za-z_][A-Za-z0-9_]*)=(.*)$/s.exec(p);
+    if (!m) throw new PitstopError(ErrorCode.USAGE, `--env ${JSON.stringify(p)}: expected NAME=value with NAME made of letters, digits and _`);
+    env[m[1]!] = m[2]!;
+  }
+  return env;
+}
+
+async function git(cwd: string, args: string[]): Promise<string | null> {
+  try {
+    const { stdout } = await promisify(execFile)("git", args, { cwd, timeout: 5000 });
+    return stdout.trim() || null;
+  } catch {
+    return null;
+  }
+}
+
+async function checkSecrets(plan: ExecutionPlan, dataDir: string, env: CommandContext["io"]["env"]): Promise<void> {
+  const source = createSecretSource({ env, file: path.join(dataDir, "secrets.env") });
+  const problems: string[] = [];
+  for (const job of plan.jobs) {
+    const { missing } = await source.resolve(job.secrets);
+    for (const name of missing) problems.push(`secret ${name} (job ${job.name}) is not provided: export ${name}=… before running, or add ${name}=… to ${path.join(dataDir, "secrets.env")}`);
+  }
+  if (problems.length > 0) throw new PitstopError(ErrorCode.SECRET_MISSING, problems.join("\n  "));
+}
+
+async function checkSandbox(plan: ExecutionPlan): Promise<void> {
+  const wanting = plan.jobs.filter((j) => j.sandbox).map((j) => j.name);
+  if (wanting.length === 0) return;
+  const ok = await isSandboxAvailable();
+  if (!ok.ok) {
+    throw new PitstopError(ErrorCode.SANDBOX_UNAVAILABLE, `job ${wanting.join(", ")} asks for \`sandbox: true\` but ${ok.reason}: install bubblewrap (apt-get install bubblewrap) or remove \`sandbox: true\``);
+  }
+}
+
+async function runCommand(ctx: CommandContext, opts: RunOptions): Promise<number> {
+  const { io } = ctx;
+  const config = loadConfig({ cwd: io.cwd, env: io.env, flags: { dataDir: ctx.globals().dataDir, maxParallel: opts.maxParallel, leaseMs: opts.leaseMs } });
+  const env = parseEnvFlags(opts.env);
+  const read = await readPipeline(path.resolve(io.cwd, opts.file), opts.file);
+  if (!read.plan) {
+    for (const i of read.issues) io.stderr.write(`${formatIssue(i)}\n`);
+    io.stderr.write(`pitstop: ${read.issues.length} problem${read.issues.length === 1 ? "" : "s"} in ${opts.file}; nothing was run\n`);
+    return ExitCode.usage;
+  }
+  const plan = opts.job?.length ? selectJobs(read.plan, opts.job) : read.plan;
+  await checkSecrets(plan, config.dataDir, io.env);
+  await checkSandbox(plan);
+  const [branch, commit] = await Promise.all([opts.branch ? Promise.resolve(opts.branch) : git(io.cwd, ["rev-parse", "--abbrev-ref", "HEAD"]), git(io.cwd, ["rev-parse", "HEAD"])]);
+
+  const app = await createApp(config, { agents: true, agentEnv: io.env });
+  const progress = createProgress({ out: opts.json ? io.stderr : io.stdout, tty: io.isTTY && !opts.json, now: app.now });
+  const unsubscribe = app.orchestrator.on(progress.onEvent);
+  let interrupts = 0;
+  let runId: string | null = null;
+  const onSigint = () => {
+    interrupts++;
+    if (interrupts > 1) {
+      io.stderr.write("\npitstop: interrupted twice, exiting now; the run will be adopted by the next pitstop on this data directory\n");
+      process.exit(130);
+    }
+    progress.note("cancelling… (Ctrl-C again to exit at once)");
+    if (runId) void app.orchestrator.cancelRun(runId, "cancelled from the terminal (Ctrl-C)");
+  };
+  process.on("SIGINT", onSigint);
+  process.on("SIGTERM", onSigint);
+  try {
+    const { adopted } = await app.start();
+    for (const id of adopted) progress.note(`resuming run ${id.slice(0, 8)} left in flight by a pitstop that is gone`);
+    const run = await triggerRun(
+      { store: app.store, bus: app.bus, now: app.now, newId: app.newId },
+      { plan, workspace: io.cwd, trigger: { source: "cli", by: io.env.USER ?? null }, branch, commit, env },
+    );
+    runId = run.id;
+    if (interrupts > 0) await app.orchestrator.cancelRun(run.id, "cancelled from the terminal (Ctrl-C)");
+    const others = adopted.map((id) => app.orchestrator.waitForRun(id));
+    const final = await app.orchestrator.waitForRun(run.id);
+    await Promise.all(others);
+    progress.finish(final);
+    if (opts.json) io.stdout.write(`${JSON.stringify(await buildRunReport(app.store, final), null, 2)}\n`);
+    return final.status === RunStatus.succeeded ? ExitCode.ok : ExitCode.pipelineFailed;
+  } finally {
+    unsubscribe();
+    progress.stop();
+    process.off("SIGINT", onSigint);
+    process.off("SIGTERM", onSigint);
+    await app.stop();
+  }
+}
