@@ -1,0 +1,93 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+export const BIN = path.join(ROOT, "bin", "pitstop.js");
+
+export interface CliResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+export interface Spawned {
+  child: ChildProcess;
+  out: () => string;
+  err: () => string;
+  done: Promise<CliResult>;
+  /** Resolves once stdout contains `text`. */
+  waitFor: (text: string | RegExp, timeoutMs?: number) => Promise<void>;
+}
+
+/** Starts the real CLI (built dist/) as a child process. */
+export function startCli(args: string[], opts: { cwd: string; env?: Record<string, string> }): Spawned {
+  const child = spawn(process.execPath, [BIN, ...args], {
+    cwd: opts.cwd,
+    env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: process.env.HOME ?? "/root", LANG: "C.UTF-8", ...opts.env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let stdout = "";
+  let stderr = "";
+  const watchers: Array<() => void> = [];
+  child.stdout!.on("data", (d: Buffer) => {
+    stdout += d.toString();
+    watchers.forEach((w) => w());
+  });
+  child.stderr!.on("data", (d: Buffer) => (stderr += d.toString()));
+  const done = new Promise<CliResult>((resolve) => child.on("close", (code) => resolve({ code, stdout, stderr })));
+  return {
+    child,
+    out: () => stdout,
+    err: () => stderr,
+    done,
+    waitFor(text, timeoutMs = 30_000) {
+      return new Promise((resolve, reject) => {
+        const match = () => (typeof text === "string" ? stdout.includes(text) : text.test(stdout));
+        if (match()) return resolve();
+        const t = setTimeout(() => reject(new Error(`timed out waiting for ${String(text)}; stdout:\n${stdout}\nstderr:\n${stderr}`)), timeoutMs);
+        watchers.push(() => {
+          if (match()) {
+            clearTimeout(t);
+            resolve();
+          }
+        });
+      });
+    },
+  };
+}
+
+export function runCli(args: string[], opts: { cwd: string; env?: Record<string, string> }): Promise<CliResult> {
+  return startCli(args, opts).done;
+}
+
+/** A temp project directory with the given files; removed by the returned cleanup. */
+export async function tempProject(files: Record<string, string>): Promise<{ dir: string; cleanup: () => Promise<void> }> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), "pitstop-e2e-"));
+  for (const [name, content] of Object.entries(files)) {
+    await writeFile(path.join(dir, name), content);
+  }
+  return { dir, cleanup: () => rm(dir, { recursive: true, force: true }) };
+}
+
+/** Whether a process exists and is not a zombie waiting to be reaped. */
+export function isAlive(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    return stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3) !== "Z";
+  } catch {
+    return false;
+  }
+}
+
+/** Polls until the process is gone (killing is asynchronous), up to `ms`. */
+export async function waitGone(pid: number, ms = 5000): Promise<boolean> {
+  for (const end = Date.now() + ms; Date.now() < end; ) {
+    if (!isAlive(pid)) return true;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return !isAlive(pid);
+}
