@@ -47,6 +47,14 @@ export default async function dispatchBench(args) {
 
   const raw = [];
   for (let i = 0; i < Math.min(n, 1000); i++) raw.push(await rawSpawn());
+  // The process adapter alone on an idle event loop: sh -c, its own process group, pipe handling.
+  const idleExec = [];
+  const probe = createProcessExecutor();
+  for (let i = 0; i < Math.min(n, 300); i++) {
+    const t0 = performance.now();
+    await probe.run({ command: "true", cwd: os.tmpdir(), env: { PATH: process.env.PATH }, timeoutMs: null, network: false, outputLimitBytes: 1 << 20 }, () => {});
+    idleExec.push(performance.now() - t0);
+  }
 
   const dataDir = await mkdtemp(path.join(os.tmpdir(), "pitstop-bench-"));
   const inner = createProcessExecutor();
@@ -88,7 +96,8 @@ export default async function dispatchBench(args) {
     const rows = [["measure", "n", "p50 ms", "p90 ms", "p99 ms", "max ms"]];
     const add = (label, v) => { const s = summary(v); rows.push([label, s.n, s.p50.toFixed(3), s.p90.toFixed(3), s.p99.toFixed(3), s.max.toFixed(3)]); };
     add("baseline: raw spawn('true') → close", raw);
-    add("executor.run('true') (process adapter)", exec);
+    add("executor.run('true') alone, idle loop", idleExec);
+    add("executor.run('true') during the run", exec);
     add("overhead: ready → spawn", pre);
     add("overhead: exit → result persisted", post);
     add("overhead: total per job", total);

@@ -69,7 +69,8 @@ export async function runJob(
   const ref = { runId: msg.runId, jobId: msg.jobId, attempt: msg.attempt, token: msg.token };
   const started = deps.now();
   await deps.bus.publish(Topic.results, message("job.started", { ...ref, agentId: deps.agentId, at: started }));
-  await ack();
+  // The claim is out: the lease guards the job from here, so the ack need not hold up the work.
+  const acked = ack().catch((e) => deps.log.warn({ err: coerceError(e), ...ref }, "ack of a started job failed; a redelivery will be ignored"));
   const lease = setInterval(
     () => void deps.bus.publish(Topic.results, message("lease.extend", { ...ref, agentId: deps.agentId, at: deps.now() })).catch(() => undefined),
     Math.max(50, Math.floor(msg.leaseMs / 3)),
@@ -119,6 +120,7 @@ export async function runJob(
   const failureClass = status === "succeeded" ? null : classifyFailure(evidence);
   await logs.stop();
   clearInterval(lease);
+  await acked;
   const finishedAt = deps.now();
   await deps.bus.publish(
     Topic.results,
