@@ -5,7 +5,7 @@ import type { Logger } from "../core/logger.js";
 import type { PlanJob } from "../core/pipeline/plan.js";
 import type { TestCase } from "../core/run/test-case.js";
 import { createMasker, MIN_SECRET_LENGTH, shortSecretNames } from "../core/secrets/mask.js";
-import { message, type Message } from "../protocol/messages.js";
+import { message, type AssignmentContext, type Message, type StageReport } from "../protocol/messages.js";
 import { Topic } from "../protocol/topics.js";
 import type { Bus } from "../bus/port.js";
 import type { ExecOutcome, Executor } from "../executor/port.js";
@@ -17,6 +17,10 @@ import type { SecretSource } from "./secret-source.js";
 /** What a stage kind's handler gets: everything it needs to do the job, nothing about the bus. */
 export interface JobContext {
   job: PlanJob;
+  runId: string;
+  attempt: number;
+  /** The run as it stands and the previous attempt of this job (for retries). */
+  context: AssignmentContext;
   workspace: string;
   env: Record<string, string>;
   executor: Executor;
@@ -37,6 +41,8 @@ export interface JobOutcome {
   hint?: FailureClass;
   tests?: TestCase[];
   problems?: string[];
+  /** What the stage learned (findings, coverage, artifacts…), stored with the attempt. */
+  stage?: StageReport;
 }
 
 export type KindHandler = (ctx: JobContext) => Promise<JobOutcome>;
@@ -96,7 +102,7 @@ export async function runJob(
       outcome = noProcess(`secret ${names} is not provided: set it in the agent's environment or in .pitstop/secrets.env`);
     } else {
       const env = { ...baseEnv(deps.agentEnv), ...msg.runEnv, ...msg.job.env, ...secrets.values };
-      outcome = await handler({ job: msg.job, workspace: msg.workspace, env, executor, logs, mask, signal, outputLimitBytes: deps.outputLimitBytes, now: deps.now });
+      outcome = await handler({ job: msg.job, runId: msg.runId, attempt: msg.attempt, context: msg.context, workspace: msg.workspace, env, executor, logs, mask, signal, outputLimitBytes: deps.outputLimitBytes, now: deps.now });
     }
   } catch (e) {
     const err = coerceError(e);
@@ -136,8 +142,14 @@ export async function runJob(
       truncatedBytes: outcome.truncatedBytes,
       tests,
       problems: problems.map(mask),
+      stage: outcome.stage ? maskReport(outcome.stage, mask) : null,
     }),
   );
+}
+
+/** Stage reports quote tool output (messages, titles): mask them like every other line. */
+function maskReport(report: StageReport, mask: (s: string) => string): StageReport {
+  return JSON.parse(JSON.stringify(report), (_k, v: unknown) => (typeof v === "string" ? mask(v) : v)) as StageReport;
 }
 
 function noProcess(reason: string): JobOutcome {

@@ -18,6 +18,7 @@ import { createSqliteStore } from "../store/adapters/sqlite/create-sqlite-store.
 import { createPostgresStore } from "../store/adapters/postgres/create-postgres-store.js";
 import type { Config } from "../config/config.js";
 import { ensureDataDir, isPidAlive, lockDataDir, type DataDirLock } from "./data-dir.js";
+import { killOrphans, tagProcesses } from "./orphans.js";
 
 /** Opens the store the configuration names (SQLite in the data dir by default) and migrates it. */
 export async function openStore(config: Config): Promise<Store> {
@@ -80,6 +81,8 @@ export async function createApp(config: Config, opts: AppOptions): Promise<App> 
     if (!config.busUrl) {
       lock = await lockDataDir(config.dataDir, instanceId);
       cleanup.unshift(() => lock!.release());
+      const killed = await killOrphans(config.dataDir, instanceId);
+      if (killed > 0) log.warn({ killed }, "killed process groups left running by a pitstop that died");
     }
     const store = await openStore(config);
     cleanup.unshift(() => store.close());
@@ -148,10 +151,11 @@ async function createLocalAgent(o: {
   executor: Executor | undefined;
 }): Promise<Agent> {
   const sandboxOk = await isSandboxAvailable();
-  const sandbox: Executor | null = sandboxOk.ok ? createSandboxExecutor() : null;
+  const tag = (e: Executor) => tagProcesses(e, o.config.dataDir, o.instanceId);
+  const sandbox: Executor | null = sandboxOk.ok ? tag(createSandboxExecutor()) : null;
   return createAgent({
     bus: o.bus,
-    executor: o.executor ?? createProcessExecutor(),
+    executor: tag(o.executor ?? createProcessExecutor()),
     sandbox,
     sandboxUnavailable: sandboxOk.ok ? null : sandboxOk.reason,
     secrets: createSecretSource({ env: o.agentEnv, file: path.join(o.config.dataDir, "secrets.env") }),

@@ -28,6 +28,8 @@ export interface JobReport {
   failureClass: string | null;
   durationMs: number | null;
   tests: TestCounts | null;
+  /** The stage agent's report of the latest attempt that made one (findings, artifacts, deployment…). */
+  stage: { kind: string; summary: string; attempt: number; data: Record<string, unknown> } | null;
   attempts: Array<{
     attempt: number;
     status: string;
@@ -45,7 +47,14 @@ const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOStrin
 const span = (a: number | null, b: number | null) => (a !== null && b !== null ? b - a : null);
 
 export async function buildRunReport(store: Store, run: RunRecord): Promise<RunReport> {
-  const [jobs, attempts, counts] = await Promise.all([store.runs.listJobs(run.id), store.runs.listAttempts(run.id), store.tests.testCounts(run.id)]);
+  const [jobs, attempts, counts, stages] = await Promise.all([
+    store.runs.listJobs(run.id),
+    store.runs.listAttempts(run.id),
+    store.tests.testCounts(run.id),
+    store.stages.listStageReports(run.id),
+  ]);
+  const latestStage = new Map<string, JobReport["stage"]>();
+  for (const r of stages) latestStage.set(r.jobId, { kind: r.kind, summary: r.summary, attempt: r.attempt, data: r.data });
   const order = new Map(run.plan.jobs.map((j, i) => [j.id, i]));
   jobs.sort((a, b) => (order.get(a.jobId) ?? 0) - (order.get(b.jobId) ?? 0));
   const total: TestCounts = countTests([]);
@@ -64,11 +73,11 @@ export async function buildRunReport(store: Store, run: RunRecord): Promise<RunR
     finishedAt: iso(run.finishedAt),
     durationMs: span(run.startedAt, run.finishedAt),
     tests: total,
-    jobs: jobs.map((j) => jobReport(j, attempts.filter((a) => a.jobId === j.jobId), counts[j.jobId] ?? null)),
+    jobs: jobs.map((j) => jobReport(j, attempts.filter((a) => a.jobId === j.jobId), counts[j.jobId] ?? null, latestStage.get(j.jobId) ?? null)),
   };
 }
 
-function jobReport(j: JobRecord, attempts: AttemptRecord[], tests: TestCounts | null): JobReport {
+function jobReport(j: JobRecord, attempts: AttemptRecord[], tests: TestCounts | null, stage: JobReport["stage"]): JobReport {
   return {
     id: j.jobId,
     name: j.name,
@@ -78,6 +87,7 @@ function jobReport(j: JobRecord, attempts: AttemptRecord[], tests: TestCounts | 
     failureClass: j.failureClass,
     durationMs: span(j.startedAt, j.finishedAt),
     tests,
+    stage,
     attempts: attempts.map((a) => ({
       attempt: a.attempt,
       status: a.status,

@@ -1,6 +1,7 @@
 import type { ExecutionPlan, PlanJob } from "../core/pipeline/plan.js";
 import type { JobState } from "../core/run/scheduler.js";
-import type { AttemptRecord, JobRecord, RunEvent, RunRecord, RunStore } from "../store/port.js";
+import type { TestCounts } from "../core/run/test-case.js";
+import type { AttemptRecord, JobRecord, RunEvent, RunRecord, Store, StoredStageReport } from "../store/port.js";
 
 /**
  * The orchestrator's in-memory view of a run it drives. The store stays the source of truth:
@@ -17,13 +18,19 @@ export interface ActiveRun {
   retriesUsed: Map<string, number[]>;
   cancelled: boolean;
   timer: ReturnType<typeof setTimeout> | null;
+  /** Latest stage report per job, for the context of later jobs (the report agent). */
+  stages: Map<string, StoredStageReport>;
+  /** Test counts per job (latest attempt with cases). */
+  testCounts: Map<string, TestCounts>;
 }
 
-export async function loadActiveRun(store: RunStore, run: RunRecord): Promise<ActiveRun> {
-  const [jobs, attempts, events] = await Promise.all([
-    store.listJobs(run.id),
-    store.listAttempts(run.id),
-    store.listEvents(run.id),
+export async function loadActiveRun(store: Store, run: RunRecord): Promise<ActiveRun> {
+  const [jobs, attempts, events, stages, counts] = await Promise.all([
+    store.runs.listJobs(run.id),
+    store.runs.listAttempts(run.id),
+    store.runs.listEvents(run.id),
+    store.stages.listStageReports(run.id),
+    store.tests.testCounts(run.id),
   ]);
   const latest = new Map<string, AttemptRecord>();
   for (const a of attempts) {
@@ -39,6 +46,8 @@ export async function loadActiveRun(store: RunStore, run: RunRecord): Promise<Ac
     retriesUsed: retriesFromEvents(events),
     cancelled: run.cancelRequestedAt !== null,
     timer: null,
+    stages: new Map(stages.map((r) => [r.jobId, r])),
+    testCounts: new Map(Object.entries(counts)),
   };
 }
 

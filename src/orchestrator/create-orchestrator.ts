@@ -121,7 +121,7 @@ export function createOrchestrator(deps: OrchestratorDeps): Orchestrator {
     taking.add(run.id);
     let a: ActiveRun;
     try {
-      a = await loadActiveRun(store.runs, run);
+      a = await loadActiveRun(store, run);
       active.set(run.id, a);
     } finally {
       taking.delete(run.id);

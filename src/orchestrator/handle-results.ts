@@ -118,6 +118,7 @@ export function createResultHandlers(deps: ResultDeps): HandlerMap<
           truncatedBytes: msg.truncatedBytes,
           tests: msg.tests,
           problems: msg.problems,
+          stage: msg.stage,
         });
       }),
     "agent.heartbeat": (msg) => {

@@ -8,7 +8,9 @@ import { message } from "../protocol/messages.js";
 import { Topic, agentTopic } from "../protocol/topics.js";
 import type { Bus } from "../bus/port.js";
 import type { AttemptRecord, JobPatch, NewRunEvent, RunChange, Store } from "../store/port.js";
-import type { TestCase } from "../core/run/test-case.js";
+import { countTests, type TestCase } from "../core/run/test-case.js";
+import type { StageReport } from "../protocol/messages.js";
+import { buildAssignmentContext, mergeRerunCases } from "./assignment-context.js";
 import { jobStates, type ActiveRun } from "./active-run.js";
 import type { EventHub } from "./events.js";
 import type { Logger } from "../core/logger.js";
@@ -40,6 +42,7 @@ export interface AttemptEnd {
   problems?: readonly string[];
   /** Overrides the failure summary (e.g. "no agent serves kind lint"). */
   reason?: string;
+  stage?: StageReport | null;
 }
 
 export function createRunEngine(deps: EngineDeps) {
@@ -104,6 +107,7 @@ export function createRunEngine(deps: EngineDeps) {
   async function dispatch(active: ActiveRun, jobId: string): Promise<void> {
     const job = active.jobs.get(jobId)!;
     const planJob = active.planJobs.get(jobId)!;
+    const previous = job.attempt > 0 ? (active.attempts.get(jobId) ?? null) : null;
     const at = now();
     const attempt: AttemptRecord = {
       runId: active.run.id,
@@ -128,11 +132,11 @@ export function createRunEngine(deps: EngineDeps) {
       newAttempts: [attempt],
       events: [{ jobId, attempt: attempt.attempt, type: "job.queued", at, data: { kind: planJob.kind } }],
     });
-    await publishAssignment(active, attempt);
+    await publishAssignment(active, attempt, previous);
     emitJob(active, jobId);
   }
 
-  async function publishAssignment(active: ActiveRun, attempt: AttemptRecord): Promise<void> {
+  async function publishAssignment(active: ActiveRun, attempt: AttemptRecord, previous: AttemptRecord | null): Promise<void> {
     const planJob = active.planJobs.get(attempt.jobId)!;
     const run = active.run;
     const runEnv: Record<string, string> = {
@@ -159,6 +163,7 @@ export function createRunEngine(deps: EngineDeps) {
         runEnv,
         leaseMs: deps.leaseMs,
         dispatchedAt: attempt.queuedAt,
+        context: await buildAssignmentContext(store, active, previous),
       }),
     );
   }
@@ -208,7 +213,7 @@ export function createRunEngine(deps: EngineDeps) {
         events.push({ jobId, attempt: attempt.attempt, type: "job.failed", at: end.at, data: { reason, noRetry: d.reason } });
       }
     }
-    if (end.tests && end.tests.length > 0) await store.tests.saveTestCases(active.run.id, jobId, attempt.attempt, end.tests);
+    await saveResults(active, jobId, attempt.attempt, end);
     await commit(active, {
       jobs: [{ jobId, patch: jobPatch }],
       attempts: [{ jobId, attempt: attempt.attempt, patch: attemptPatch }],
@@ -216,6 +221,21 @@ export function createRunEngine(deps: EngineDeps) {
     });
     emitJob(active, jobId, { durationMs });
     await advance(active);
+  }
+
+  /** Test cases (merged with the previous attempt's for a rerun of failed tests) and the stage report. */
+  async function saveResults(active: ActiveRun, jobId: string, attempt: number, end: AttemptEnd): Promise<void> {
+    let tests = end.tests ?? [];
+    if (end.stage?.data.rerun && attempt > 1 && tests.length > 0) tests = await mergeRerunCases(store, active.run.id, jobId, attempt - 1, tests);
+    if (tests.length > 0) {
+      await store.tests.saveTestCases(active.run.id, jobId, attempt, tests);
+      active.testCounts.set(jobId, countTests(tests));
+    }
+    if (end.stage) {
+      const report = { runId: active.run.id, jobId, attempt, kind: end.stage.kind, summary: end.stage.summary, data: end.stage.data, at: end.at };
+      await store.stages.saveStageReport(report);
+      active.stages.set(jobId, report);
+    }
   }
 
   function summarize(end: AttemptEnd): string {

@@ -41,6 +41,58 @@ export const TestCaseSchema = z.object({
   file: z.string(),
 });
 
+/**
+ * What a stage agent learned beyond pass/fail: findings, coverage, artifacts, vulnerabilities, a
+ * deployment, notifications… `data` is kind-specific and documented in docs/stages.md; the
+ * orchestrator stores it as is and `pitstop show --json` prints it.
+ */
+export const StageReportSchema = z.object({
+  kind: z.string(),
+  /** One line for humans, e.g. "2 errors, 5 warnings (eslint)". */
+  summary: z.string(),
+  data: z.record(z.string(), z.unknown()),
+});
+export type StageReport = z.infer<typeof StageReportSchema>;
+
+/** A job of the run as the report agent sees it. */
+export const RunJobSnapshotSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  kind: z.string(),
+  status: z.string(),
+  attempts: z.number().int().min(0),
+  failureClass: z.string().nullable(),
+  reason: z.string().nullable(),
+  durationMs: z.number().nullable(),
+  tests: z.object({ total: z.number(), passed: z.number(), failed: z.number(), errored: z.number(), skipped: z.number() }).nullable(),
+  stage: StageReportSchema.nullable(),
+});
+export type RunJobSnapshot = z.infer<typeof RunJobSnapshotSchema>;
+
+/** What an agent may need to know besides the job itself. */
+export const AssignmentContextSchema = z.object({
+  run: z.object({
+    id: z.string(),
+    number: z.number().int(),
+    pipelineFile: z.string(),
+    branch: z.string().nullable(),
+    commit: z.string().nullable(),
+    startedAt: z.number().nullable(),
+    /** Every job of the run as it stands when this one is dispatched. */
+    jobs: z.array(RunJobSnapshotSchema),
+  }),
+  /** The previous attempt of this job, when this is a retry. */
+  previous: z
+    .object({
+      attempt: z.number().int().positive(),
+      failureClass: z.string().nullable(),
+      /** Test cases that failed or errored in it (for rerunning only those). */
+      failedTests: z.array(z.object({ suite: z.string(), classname: z.string(), name: z.string(), file: z.string() })),
+    })
+    .nullable(),
+});
+export type AssignmentContext = z.infer<typeof AssignmentContextSchema>;
+
 export const MessageSchemas = {
   /** pipeline.events: a run was created (by any process) and needs an orchestrator. */
   "run.created": z.object({ ...base, type: z.literal("run.created"), runId: z.string().min(1) }),
@@ -56,6 +108,7 @@ export const MessageSchemas = {
     runEnv: z.record(z.string(), z.string()),
     leaseMs: z.number().int().positive(),
     dispatchedAt: z.number(),
+    context: AssignmentContextSchema,
   }),
   /** agent.results: the agent took the job; the lease starts now. */
   "job.started": z.object({ ...base, type: z.literal("job.started"), ...attemptRef, agentId: z.string().min(1), at: z.number() }),
@@ -85,6 +138,8 @@ export const MessageSchemas = {
     tests: z.array(TestCaseSchema),
     /** Problems of the job that are not its failure (a malformed report…), shown to the user. */
     problems: z.array(z.string()),
+    /** The stage agent's report, null for plain shell jobs. */
+    stage: StageReportSchema.nullable(),
   }),
   /** agent.results: an agent is alive and serves these kinds (the first one registers it). */
   "agent.heartbeat": z.object({

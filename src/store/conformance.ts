@@ -356,6 +356,22 @@ export function defineStoreConformance(name: string, factory: () => Promise<Stor
       });
     });
 
+    describe("stage reports", () => {
+      it("replaces per attempt, lists by job then attempt, round-trips data exactly", async () => {
+        const base = { runId: "r", kind: "lint", at: 5 };
+        const data = { findings: [{ file: "a.ts", line: 3, message: "ünïcode \u0000 nul" }], nested: { n: 1.5, ok: true, none: null } };
+        await store.stages.saveStageReport({ ...base, jobId: "b", attempt: 1, summary: "first", data: {} });
+        await store.stages.saveStageReport({ ...base, jobId: "a", attempt: 2, summary: "two", data });
+        await store.stages.saveStageReport({ ...base, jobId: "a", attempt: 1, summary: "old", data: {} });
+        await store.stages.saveStageReport({ ...base, jobId: "a", attempt: 1, summary: "one", data: { x: 1 } });
+        const all = await store.stages.listStageReports("r");
+        expect(all.map((r) => [r.jobId, r.attempt, r.summary])).toEqual([["a", 1, "one"], ["a", 2, "two"], ["b", 1, "first"]]);
+        expect(all[1]!.data).toEqual(data);
+        expect((await store.stages.listStageReports("r", "b")).length).toBe(1);
+        expect(await store.stages.listStageReports("other")).toEqual([]);
+      });
+    });
+
     describe("lifecycle", () => {
       it("migrate is idempotent and keeps data", async () => {
         await store.runs.createRun(newRun("keep"), [], 1);

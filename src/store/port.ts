@@ -184,6 +184,24 @@ export interface TestResultStore {
   testCounts(runId: string): Promise<Record<string, TestCounts>>;
 }
 
+/** A stage agent's report on one attempt (findings, coverage, artifacts, deployment…). */
+export interface StoredStageReport {
+  runId: string;
+  jobId: string;
+  attempt: number;
+  kind: string;
+  summary: string;
+  data: Record<string, unknown>;
+  at: number;
+}
+
+export interface StageReportStore {
+  /** Replaces the report of (run, job, attempt): idempotent. */
+  saveStageReport(report: StoredStageReport): Promise<void>;
+  /** Ordered by jobId, then attempt. */
+  listStageReports(runId: string, jobId?: string): Promise<StoredStageReport[]>;
+}
+
 /** A message retained by the durable memory bus. */
 export interface StoredBusMessage {
   id: string;
@@ -235,6 +253,7 @@ export interface Store {
   readonly runs: RunStore;
   readonly logs: LogStore;
   readonly tests: TestResultStore;
+  readonly stages: StageReportStore;
   readonly busMessages: BusMessageStore;
   readonly orchestrators: OrchestratorStore;
   /** Applies pending numbered migrations. Idempotent; safe to call from several processes. */

@@ -49,17 +49,35 @@ describe("cancellation and crash recovery", () => {
 
   it("a killed orchestrator's run is adopted and finished by the next pitstop on the data directory", async () => {
     const dir = await project({
-      "pipeline.yml": "jobs:\n  first:\n    steps: [{ run: 'echo attempt $PITSTOP_ATTEMPT; sleep 3' }]\n  second:\n    needs: [first]\n    steps: [{ run: 'echo second ran' }]\n",
+      "pipeline.yml": [
+        "jobs:",
+        "  first:",
+        "    steps:",
+        "      - run: |",
+        "          echo attempt $PITSTOP_ATTEMPT",
+        "          if [ \"$PITSTOP_ATTEMPT\" = 1 ]; then sleep 60 & echo $! > orphan.pid; wait; fi",
+        "  second:",
+        "    needs: [first]",
+        "    steps: [{ run: 'echo second ran' }]",
+        "",
+      ].join("\n"),
     });
     const data = path.join(dir, "data");
     const run = startCli(["run", "--data-dir", data, "--lease-ms", "2000"], { cwd: dir });
     await run.waitFor("first started");
+    let orphan = 0;
+    for (let i = 0; i < 50 && !orphan; i++) {
+      orphan = Number(await readFile(path.join(dir, "orphan.pid"), "utf8").catch(() => "0"));
+      if (!orphan) await new Promise((r) => setTimeout(r, 100));
+    }
     run.child.kill("SIGKILL");
     await run.done;
+    expect(await waitGone(orphan, 0)).toBe(false); // the job's process outlives a SIGKILLed pitstop…
     const before = JSON.parse((await runCli(["show", "1", "--json", "--data-dir", data], { cwd: dir })).stdout) as { status: string };
     expect(before.status).toBe("running");
     const resume = await runCli(["resume", "--data-dir", data], { cwd: dir });
     expect(resume.code).toBe(0);
+    expect(await waitGone(orphan)).toBe(true); // …until the next pitstop on the data directory kills it
     const after = JSON.parse((await runCli(["show", "1", "--json", "--data-dir", data], { cwd: dir })).stdout) as {
       status: string;
       jobs: Array<{ id: string; status: string; attempts: Array<{ status: string; failureClass: string | null }> }>;

@@ -103,5 +103,6 @@ function renderReport(r: RunReport): string {
     j.tests ? `${j.tests.passed}/${j.tests.total}` : "-",
     j.reason ?? "",
   ]);
-  return `${head}\n${table([["JOB", "KIND", "STATUS", "ATTEMPTS", "FAILURE", "DURATION", "TESTS", "REASON"], ...rows])}`;
+  const stages = r.jobs.filter((j) => j.stage).map((j) => `  ${j.name}: ${j.stage!.summary}`);
+  return `${head}\n${table([["JOB", "KIND", "STATUS", "ATTEMPTS", "FAILURE", "DURATION", "TESTS", "REASON"], ...rows])}${stages.length ? `\nstages:\n${stages.join("\n")}\n` : ""}`;
 }

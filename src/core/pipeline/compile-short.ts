@@ -26,13 +26,15 @@ export function compileShort(input: ShortInput, env: Record<string, string>): Pl
   return input.stages.map((entry) => {
     const kind = stageKindOf(entry);
     const options = typeof entry === "string" ? {} : (entry[kind] ?? {});
+    // The report stage reports on failures too, so it runs whatever happened before it.
+    const always = kind === "report";
     const job: PlanJob = {
       id: kind,
       name: kind,
       kind,
       needs: previous === null ? [] : [previous],
-      condition: null,
-      conditionText: null,
+      condition: always ? { kind: "call", fn: "always" } : null,
+      conditionText: always ? "always()" : null,
       steps: [],
       env: { ...env },
       secrets: [],

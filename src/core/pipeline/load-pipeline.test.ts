@@ -75,7 +75,7 @@ describe("short form", () => {
     });
   });
 
-  it("defaults: no retry, notify off, environment dev; a stage with null options", () => {
+  it("defaults: no retry, notify off, environment dev; a stage with null options; report runs always()", () => {
     const plan = planOf(yaml("name: seed", "pipeline:", "  stages: [build, {report: }]"));
     const shared = { notify_on_success: false, deploy_environment: "dev" };
     expect(plan).toEqual({
@@ -84,7 +84,7 @@ describe("short form", () => {
       pipelineFile: "pitstop.yml",
       form: "short",
       env: {},
-      jobs: [job({ id: "build", kind: "build", with: shared }), job({ id: "report", kind: "report", needs: ["build"], with: shared })],
+      jobs: [job({ id: "build", kind: "build", with: shared }), job({ id: "report", kind: "report", needs: ["build"], with: shared, condition: { kind: "call", fn: "always" }, conditionText: "always()" })],
     });
   });
 });

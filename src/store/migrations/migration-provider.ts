@@ -1,6 +1,7 @@
 import type { Migration, MigrationProvider } from "kysely";
 import type { Store } from "../port.js";
 import { createInitialMigration } from "./001-initial.js";
+import { createStageReportsMigration } from "./002-stage-reports.js";
 
 /**
  * The numbered migrations, listed statically (no directory scanning) so they work from `dist/`
@@ -9,6 +10,7 @@ import { createInitialMigration } from "./001-initial.js";
 export function createMigrationProvider(dialect: Store["dialect"]): MigrationProvider {
   const migrations: Record<string, Migration> = {
     "001-initial": createInitialMigration(dialect),
+    "002-stage-reports": createStageReportsMigration(),
   };
   return { getMigrations: async () => migrations };
 }

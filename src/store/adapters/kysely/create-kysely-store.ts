@@ -9,6 +9,7 @@ import { guardMethods } from "./guard-methods.js";
 import { createKyselyLogStore } from "./log-store.js";
 import { createKyselyOrchestratorStore } from "./orchestrator-store.js";
 import { createKyselyRunStore } from "./run-store.js";
+import { createKyselyStageReportStore } from "./stage-report-store.js";
 import { createKyselyTestResultStore } from "./test-result-store.js";
 
 export interface KyselyStoreOptions {
@@ -53,6 +54,7 @@ export function createKyselyStore(options: KyselyStoreOptions): Store {
     runs: guard(createKyselyRunStore(ctx)),
     logs: guard(createKyselyLogStore(ctx)),
     tests: guard(createKyselyTestResultStore(ctx)),
+    stages: guard(createKyselyStageReportStore(ctx)),
     busMessages: guard(createKyselyBusMessageStore(ctx)),
     orchestrators: guard(createKyselyOrchestratorStore(ctx)),
     migrate: guard({ migrate: () => runMigrations(options) }).migrate,

@@ -137,11 +137,23 @@ export interface Database {
   run_events: RunEventsTable;
   logs: LogsTable;
   test_cases: TestCasesTable;
+  stage_reports: StageReportsTable;
   bus_messages: BusMessagesTable;
   bus_groups: BusGroupsTable;
   bus_acks: BusAcksTable;
   orchestrators: OrchestratorsTable;
   counters: CountersTable;
+}
+
+export interface StageReportsTable {
+  run_id: string;
+  job_id: string;
+  attempt: number;
+  kind: string;
+  summary: string;
+  /** JSON text. */
+  data: string;
+  at: number;
 }
 
 /** What every Kysely-backed store needs: the database and which SQL dialect it speaks. */
