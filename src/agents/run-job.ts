@@ -1,51 +1,20 @@
 import { classifyFailure } from "../core/failure/classify.js";
-import type { FailureClass, FailureEvidence } from "../core/failure/failure-class.js";
+import type { FailureEvidence } from "../core/failure/failure-class.js";
 import { coerceError } from "../core/errors.js";
 import type { Logger } from "../core/logger.js";
-import type { PlanJob } from "../core/pipeline/plan.js";
 import type { TestCase } from "../core/run/test-case.js";
 import { createMasker, MIN_SECRET_LENGTH, shortSecretNames } from "../core/secrets/mask.js";
-import { message, type AssignmentContext, type Message, type StageReport } from "../protocol/messages.js";
+import { message, type Message, type StageReport } from "../protocol/messages.js";
 import { Topic } from "../protocol/topics.js";
 import type { Bus } from "../bus/port.js";
-import type { ExecOutcome, Executor } from "../executor/port.js";
+import type { Executor } from "../executor/port.js";
 import { collectJUnit } from "./collect-reports.js";
-import { createLogBatcher, type LogBatcher } from "./log-batcher.js";
+import { createLogBatcher } from "./log-batcher.js";
 import { baseEnv } from "./run-steps.js";
 import type { SecretSource } from "./secret-source.js";
 
-/** What a stage kind's handler gets: everything it needs to do the job, nothing about the bus. */
-export interface JobContext {
-  job: PlanJob;
-  runId: string;
-  attempt: number;
-  /** The run as it stands and the previous attempt of this job (for retries). */
-  context: AssignmentContext;
-  workspace: string;
-  env: Record<string, string>;
-  executor: Executor;
-  logs: LogBatcher;
-  mask: (s: string) => string;
-  signal: AbortSignal;
-  outputLimitBytes: number;
-  now: () => number;
-}
-
-export interface JobOutcome {
-  ok: boolean;
-  last: ExecOutcome | null;
-  outputBytes: number;
-  truncatedBytes: number;
-  setupError: string | null;
-  /** The handler's own classification when it knows better (lint findings, security gate…). */
-  hint?: FailureClass;
-  tests?: TestCase[];
-  problems?: string[];
-  /** What the stage learned (findings, coverage, artifacts…), stored with the attempt. */
-  stage?: StageReport;
-}
-
-export type KindHandler = (ctx: JobContext) => Promise<JobOutcome>;
+export type { JobContext, JobOutcome, KindHandler } from "./job-context.js";
+import type { JobOutcome, KindHandler } from "./job-context.js";
 
 export interface RunJobDeps {
   bus: Bus;

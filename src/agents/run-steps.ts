@@ -1,7 +1,6 @@
 import path from "node:path";
-import type { PlanJob } from "../core/pipeline/plan.js";
-import type { ExecOutcome, Executor } from "../executor/port.js";
-import type { LogBatcher } from "./log-batcher.js";
+import type { ExecOutcome } from "../executor/port.js";
+import type { JobContext } from "./job-context.js";
 
 /** What a job's processes see: a small safe base from the agent's environment, then the job's own. */
 const BASE_ENV_KEYS = ["PATH", "HOME", "LANG", "LC_ALL", "TZ", "TMPDIR", "USER", "LOGNAME", "SHELL"] as const;
@@ -25,17 +24,8 @@ export function resolveInside(root: string, rel: string | null): string | null {
   return abs;
 }
 
-export interface StepsInput {
-  job: PlanJob;
-  workspace: string;
-  env: Record<string, string>;
-  executor: Executor;
-  logs: LogBatcher;
-  mask: (s: string) => string;
-  signal: AbortSignal;
-  outputLimitBytes: number;
-  now: () => number;
-}
+/** Running steps needs the job context minus what only stage agents use. */
+export type StepsInput = Pick<JobContext, "job" | "workspace" | "env" | "executor" | "logs" | "mask" | "signal" | "outputLimitBytes" | "now">;
 
 export interface StepsResult {
   /** The outcome of the last step that ran (the failing one on failure). */

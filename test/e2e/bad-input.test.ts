@@ -1,19 +1,11 @@
 import { mkdir } from "node:fs/promises";
 import path from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
-import { runCli, tempProject } from "./cli.js";
+import { describe, expect, it } from "vitest";
+import { runCli, useTempProjects } from "./cli.js";
 
 /** Bad input from the list: a clear message, exit 2, nothing run or half-written. */
 describe("bad input", () => {
-  const cleanups: Array<() => Promise<void>> = [];
-  afterEach(async () => {
-    while (cleanups.length) await cleanups.pop()!();
-  });
-  async function project(files: Record<string, string>) {
-    const p = await tempProject(files);
-    cleanups.push(p.cleanup);
-    return p.dir;
-  }
+  const project = useTempProjects();
 
   it("malformed YAML, unknown keys, wrong types, cycles and missing needs are all reported at once", async () => {
     const dir = await project({

@@ -4,6 +4,7 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { afterEach } from "vitest";
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 export const BIN = path.join(ROOT, "bin", "pitstop.js");
@@ -74,6 +75,19 @@ export async function tempProject(files: Record<string, string>): Promise<{ dir:
 }
 
 /** Whether a process exists and is not a zombie waiting to be reaped. */
+/** Per-test temp projects, removed after each test (registers an afterEach). */
+export function useTempProjects(): (files: Record<string, string>) => Promise<string> {
+  const cleanups: Array<() => Promise<void>> = [];
+  afterEach(async () => {
+    while (cleanups.length) await cleanups.pop()!();
+  });
+  return async (files) => {
+    const p = await tempProject(files);
+    cleanups.push(p.cleanup);
+    return p.dir;
+  };
+}
+
 export function isAlive(pid: number): boolean {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, "utf8");

@@ -1,24 +1,18 @@
 import path from "node:path";
 import { readFile } from "node:fs/promises";
 import { afterEach, describe, expect, it } from "vitest";
-import { runCli, startCli as spawnCli, tempProject, waitGone, type Spawned } from "./cli.js";
+import { runCli, startCli as spawnCli, useTempProjects, waitGone, type Spawned } from "./cli.js";
 
 describe("cancellation and crash recovery", () => {
-  const cleanups: Array<() => Promise<void>> = [];
+  const project = useTempProjects();
   const started: Spawned[] = [];
-  afterEach(async () => {
+  afterEach(() => {
     for (const s of started.splice(0)) if (s.child.exitCode === null) s.child.kill("SIGKILL");
-    while (cleanups.length) await cleanups.pop()!();
   });
   function startCli(...args: Parameters<typeof spawnCli>): Spawned {
     const s = spawnCli(...args);
     started.push(s);
     return s;
-  }
-  async function project(files: Record<string, string>) {
-    const p = await tempProject(files);
-    cleanups.push(p.cleanup);
-    return p.dir;
   }
 
   it("pitstop cancel from another process kills the job's process group and marks the run cancelled", async () => {

@@ -1,17 +1,9 @@
 import path from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
-import { runCli, tempProject } from "./cli.js";
+import { describe, expect, it } from "vitest";
+import { runCli, useTempProjects } from "./cli.js";
 
 describe("pitstop run on real processes", () => {
-  const cleanups: Array<() => Promise<void>> = [];
-  afterEach(async () => {
-    while (cleanups.length) await cleanups.pop()!();
-  });
-  async function project(files: Record<string, string>) {
-    const p = await tempProject(files);
-    cleanups.push(p.cleanup);
-    return p.dir;
-  }
+  const project = useTempProjects();
 
   it("a secret printed by a step never appears in logs, plain, base64, URL-encoded or per line", async () => {
     const secret = "s3cr3t-Value/with+chars";
