@@ -1,9 +1,12 @@
+import { createHash } from "node:crypto";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { ErrorCode, isPitstopError } from "../core/errors.js";
+import { GENESIS_HASH, auditHashInput } from "../core/healing/audit-record.js";
+import type { AuditData, AuditRecord } from "../core/healing/audit-record.js";
 import type { FailureEvidence } from "../core/failure/failure-class.js";
 import type { ExecutionPlan } from "../core/pipeline/plan.js";
 import type { TestCase } from "../core/run/test-case.js";
-import type { AttemptRecord, NewJob, NewRun, Store } from "./port.js";
+import type { AttemptRecord, AuditHead, NewJob, NewRun, Store } from "./port.js";
 
 /** Minimal valid plan, plus one job with nested JSON to check exact round trips. */
 const PLAN: ExecutionPlan = { version: 1, pipelineFile: "p.yml", form: "full", env: {}, jobs: [] };
@@ -53,6 +56,12 @@ async function rejectsWith(p: Promise<unknown>, code: ErrorCode): Promise<void> 
   const e = await p.then(() => null, (err: unknown) => err);
   expect(isPitstopError(e, code), `expected ${code}, got ${String(e)}`).toBe(true);
 }
+
+/** An audit builder as src/healing/audit makes them (sha256 of the canonical fields). */
+const auditBuilder = (data: AuditData, at = 1_700_000_000_000) => (head: AuditHead): AuditRecord => {
+  const fields = { seq: head.seq + 1, at, type: "RL_DECISION" as const, actor: "system" as const, subject: { decisionId: `d${head.seq + 1}` }, data, prevHash: head.hash };
+  return { ...fields, hash: createHash("sha256").update(auditHashInput(fields)).digest("hex") };
+};
 
 /**
  * The Store contract of port.ts, run against every adapter. `factory` returns a fresh, empty,
@@ -369,6 +378,53 @@ export function defineStoreConformance(name: string, factory: () => Promise<Stor
         expect(all[1]!.data).toEqual(data);
         expect((await store.stages.listStageReports("r", "b")).length).toBe(1);
         expect(await store.stages.listStageReports("other")).toEqual([]);
+      });
+    });
+
+    describe("audit", () => {
+      it("starts empty at the genesis head", async () => {
+        expect(await store.audit.head()).toEqual({ seq: 0, hash: GENESIS_HASH });
+        expect(await store.audit.list()).toEqual([]);
+      });
+
+      it("assigns seq 1..n linked by prevHash, lists in order and round-trips data exactly", async () => {
+        const data = { explanation: { candidates: [{ action: "restart", q: 0.1 + 0.2 }], note: "ünïcode \u0000 nul ✓" }, explore: false, none: null };
+        const appended: AuditRecord[] = [];
+        for (let i = 0; i < 5; i++) appended.push(await store.audit.append(auditBuilder(i === 2 ? data : { i }, 10 + i)));
+        expect(appended.map((r) => r.seq)).toEqual([1, 2, 3, 4, 5]);
+        expect(appended[0]!.prevHash).toBe(GENESIS_HASH);
+        for (let i = 1; i < 5; i++) expect(appended[i]!.prevHash).toBe(appended[i - 1]!.hash);
+        expect(await store.audit.list()).toEqual(appended);
+        expect((await store.audit.list())[2]!.data).toEqual(data);
+        expect(await store.audit.head()).toEqual({ seq: 5, hash: appended[4]!.hash });
+      });
+
+      it("lists from a seq and with a limit", async () => {
+        for (let i = 0; i < 6; i++) await store.audit.append(auditBuilder({ i }));
+        expect((await store.audit.list({ afterSeq: 3 })).map((r) => r.seq)).toEqual([4, 5, 6]);
+        expect((await store.audit.list({ afterSeq: 1, limit: 2 })).map((r) => r.seq)).toEqual([2, 3]);
+        expect(await store.audit.list({ afterSeq: 6 })).toEqual([]);
+      });
+
+      it("refuses a record that does not link to the head, and writes nothing", async () => {
+        await store.audit.append(auditBuilder({ first: true }));
+        const before = await store.audit.head();
+        const forkSeq = (head: AuditHead): AuditRecord => ({ ...auditBuilder({})(head), seq: head.seq });
+        const forkHash = (head: AuditHead): AuditRecord => ({ ...auditBuilder({})(head), prevHash: GENESIS_HASH });
+        await rejectsWith(store.audit.append(forkSeq), ErrorCode.INTERNAL);
+        await rejectsWith(store.audit.append(forkHash), ErrorCode.INTERNAL);
+        await expect(store.audit.append(() => { throw new Error("builder failed"); })).rejects.toThrow("builder failed");
+        expect(await store.audit.head()).toEqual(before);
+        expect(await store.audit.list()).toHaveLength(1);
+      });
+
+      it("keeps one valid chain under concurrent appends", async () => {
+        const records = await Promise.all(Array.from({ length: 30 }, (_, i) => store.audit.append(auditBuilder({ i }))));
+        expect(records.map((r) => r.seq).sort((a, b) => a - b)).toEqual(Array.from({ length: 30 }, (_, i) => i + 1));
+        const listed = await store.audit.list();
+        expect(listed.map((r) => r.seq)).toEqual(records.map((r) => r.seq).sort((a, b) => a - b));
+        listed.forEach((r, i) => expect(r.prevHash).toBe(i === 0 ? GENESIS_HASH : listed[i - 1]!.hash));
+        expect(new Set(listed.map((r) => (r.data as { i: number }).i)).size).toBe(30);
       });
     });
 

@@ -1,3 +1,4 @@
+import type { AuditRecord, StoredAuditRecord } from "../core/healing/audit-record.js";
 import type { ExecutionPlan } from "../core/pipeline/plan.js";
 import type { FailureClass, FailureEvidence } from "../core/failure/failure-class.js";
 import type { AttemptStatus, JobStatus, RunStatus } from "../core/run/status.js";
@@ -247,6 +248,42 @@ export interface OrchestratorStore {
   removeOrchestrator(id: string): Promise<void>;
 }
 
+/** The chain's head: the last appended record's seq and hash ({ seq: 0, hash: GENESIS_HASH } when empty). */
+export interface AuditHead {
+  seq: number;
+  hash: string;
+}
+
+export interface AuditQuery {
+  /** Only records with a greater seq (for paging and tailing). */
+  afterSeq?: number;
+  limit?: number;
+}
+
+/**
+ * The tamper-evident audit log's storage: an append-only hash chain (DESIGN.md §6). The store
+ * assigns the order; the caller (src/healing/audit) computes hashes. Nothing here updates or
+ * deletes a record.
+ */
+export interface AuditStore {
+  /**
+   * Appends one record in a single transaction that holds the chain's head lock (a row lock on
+   * PostgreSQL, the database write lock on SQLite): reads the head, calls `build(head)`, inserts
+   * what it returns and advances the head. So appenders in several processes still produce one
+   * chain without gaps or forks. `build` must be synchronous and must return a record with
+   * `seq = head.seq + 1` and `prevHash = head.hash`; otherwise nothing is written and the call
+   * rejects with INTERNAL. Not idempotent: each call appends a record.
+   */
+  append(build: (head: AuditHead) => AuditRecord): Promise<AuditRecord>;
+  /** Ordered by seq. Records are returned as stored: verifying them is the caller's job. */
+  list(query?: AuditQuery): Promise<StoredAuditRecord[]>;
+  /**
+   * The head as the store last advanced it. It is kept apart from the records, so comparing it
+   * with the last listed record reveals records deleted from the end of the table.
+   */
+  head(): Promise<AuditHead>;
+}
+
 /** Everything the app needs from one database, plus lifecycle. */
 export interface Store {
   readonly dialect: "sqlite" | "postgres";
@@ -256,6 +293,7 @@ export interface Store {
   readonly stages: StageReportStore;
   readonly busMessages: BusMessageStore;
   readonly orchestrators: OrchestratorStore;
+  readonly audit: AuditStore;
   /** Applies pending numbered migrations. Idempotent; safe to call from several processes. */
   migrate(): Promise<void>;
   /** Idempotent. */

@@ -2,6 +2,7 @@ import type { Migration, MigrationProvider } from "kysely";
 import type { Store } from "../port.js";
 import { createInitialMigration } from "./001-initial.js";
 import { createStageReportsMigration } from "./002-stage-reports.js";
+import { createAuditMigration } from "./003-audit.js";
 
 /**
  * The numbered migrations, listed statically (no directory scanning) so they work from `dist/`
@@ -11,6 +12,7 @@ export function createMigrationProvider(dialect: Store["dialect"]): MigrationPro
   const migrations: Record<string, Migration> = {
     "001-initial": createInitialMigration(dialect),
     "002-stage-reports": createStageReportsMigration(),
+    "003-audit": createAuditMigration(),
   };
   return { getMigrations: async () => migrations };
 }

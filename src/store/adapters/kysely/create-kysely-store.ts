@@ -3,6 +3,7 @@ import type { Kysely } from "kysely";
 import { ErrorCode, PitstopError } from "../../../core/errors.js";
 import { createMigrationProvider } from "../../migrations/migration-provider.js";
 import type { Store } from "../../port.js";
+import { createKyselyAuditStore } from "./audit-store.js";
 import { createKyselyBusMessageStore } from "./bus-message-store.js";
 import type { Database, StoreContext } from "./db-schema.js";
 import { guardMethods } from "./guard-methods.js";
@@ -57,6 +58,7 @@ export function createKyselyStore(options: KyselyStoreOptions): Store {
     stages: guard(createKyselyStageReportStore(ctx)),
     busMessages: guard(createKyselyBusMessageStore(ctx)),
     orchestrators: guard(createKyselyOrchestratorStore(ctx)),
+    audit: guard(createKyselyAuditStore(ctx)),
     migrate: guard({ migrate: () => runMigrations(options) }).migrate,
     close(): Promise<void> {
       closing ??= options.db.destroy();

@@ -143,6 +143,8 @@ export interface Database {
   bus_acks: BusAcksTable;
   orchestrators: OrchestratorsTable;
   counters: CountersTable;
+  audit_records: AuditRecordsTable;
+  audit_head: AuditHeadTable;
 }
 
 export interface StageReportsTable {
@@ -154,6 +156,25 @@ export interface StageReportsTable {
   /** JSON text. */
   data: string;
   at: number;
+}
+
+/** The audit hash chain; subject and data are JSON text. */
+export interface AuditRecordsTable {
+  seq: number;
+  at: number;
+  type: string;
+  actor: string;
+  subject: string;
+  data: string;
+  prev_hash: string;
+  hash: string;
+}
+
+/** One row (id 1): the chain's head, locked by every append. */
+export interface AuditHeadTable {
+  id: number;
+  seq: number;
+  hash: string;
 }
 
 /** What every Kysely-backed store needs: the database and which SQL dialect it speaks. */
