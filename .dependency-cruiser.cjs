@@ -19,7 +19,7 @@ module.exports = {
       name: "services-never-import-adapters",
       comment: "orchestrator, agents, healing, insights, deploy use ports, never adapters",
       severity: "error",
-      from: { path: "^src/(orchestrator|agents|healing|insights|deploy)/" },
+      from: { path: "^src/(orchestrator|agents|healing|insights|deploy)/", pathNot: "^src/[^/]+/adapters/" },
       to: { path: "^src/[^/]+/adapters/" },
     },
     {
@@ -44,7 +44,7 @@ module.exports = {
       name: "adapters-import-port-core-protocol-node-driver",
       severity: "error",
       from: { path: "^src/([^/]+)/adapters/" },
-      to: { path: "^src/(orchestrator|agents|healing|insights|deploy|server|app|cli)/" },
+      to: { path: "^src/(orchestrator|agents|healing|insights|deploy|server|app|cli)/", pathNot: "^src/$1/" },
     },
     { name: "no-unresolvable", severity: "error", from: {}, to: { couldNotResolve: true } },
   ],

@@ -5,7 +5,6 @@ import { pino } from "pino";
 import type { Logger } from "../core/logger.js";
 import { createAgent, type Agent } from "../agents/create-agent.js";
 import { createSecretSource } from "../agents/secret-source.js";
-import { shellHandler } from "../agents/shell.js";
 import type { Bus } from "../bus/port.js";
 import { createMemoryBus } from "../bus/adapters/memory.js";
 import { createRedisBus } from "../bus/adapters/redis.js";
@@ -19,6 +18,7 @@ import { createPostgresStore } from "../store/adapters/postgres/create-postgres-
 import type { Config } from "../config/config.js";
 import { ensureDataDir, isPidAlive, lockDataDir, type DataDirLock } from "./data-dir.js";
 import { killOrphans, tagProcesses } from "./orphans.js";
+import { createStageHandlers } from "./stage-handlers.js";
 
 /** Opens the store the configuration names (SQLite in the data dir by default) and migrates it. */
 export async function openStore(config: Config): Promise<Store> {
@@ -165,7 +165,7 @@ async function createLocalAgent(o: {
     host: os.hostname(),
     pid: process.pid,
     agentEnv: o.agentEnv,
-    handlers: { shell: shellHandler },
+    handlers: createStageHandlers({ dataDir: o.config.dataDir, log: o.log, now: o.now, agentEnv: o.agentEnv }),
     options: { concurrency: o.config.maxParallel, heartbeatMs: 5_000, outputLimitBytes: o.config.outputLimitBytes },
   });
 }

@@ -6,6 +6,9 @@ import { registerInspectCommands } from "./commands/inspect.js";
 import { registerLogsCommand } from "./commands/logs.js";
 import { registerInitCommand } from "./commands/init.js";
 import { registerResumeCommand } from "./commands/resume.js";
+import { registerArtifactsCommand } from "./commands/artifacts.js";
+import { registerAuditCommand } from "./commands/audit.js";
+import { registerDeployCommand } from "./commands/deploy.js";
 import { ExitCode, type CliIO } from "./io.js";
 
 /** Codes that mean the user gave bad input (exit 2); everything else unexpected is internal (exit 3). */
@@ -41,6 +44,9 @@ export function buildProgram(io: CliIO, setExit: (code: number) => void): Comman
   registerInspectCommands(program, ctx);
   registerLogsCommand(program, ctx);
   registerResumeCommand(program, ctx);
+  registerArtifactsCommand(program, ctx);
+  registerAuditCommand(program, ctx);
+  registerDeployCommand(program, ctx);
   return program;
 }
 

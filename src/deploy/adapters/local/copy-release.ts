@@ -1,0 +1,71 @@
+import { copyFile, cp, mkdir, rename, rm, stat, symlink } from "node:fs/promises";
+import path from "node:path";
+import { glob } from "tinyglobby";
+
+/** Never shipped by default: installed dependencies (linked instead), VCS data, pitstop's own data. */
+const SKIPPED_NAMES = new Set(["node_modules", ".git", ".pitstop"]);
+
+export class ReleaseCopyError extends Error {
+  override readonly name = "ReleaseCopyError";
+}
+
+export interface CopyReleaseInput {
+  sourceDir: string;
+  /** Globs relative to sourceDir; absent = everything but node_modules, .git, .pitstop. */
+  files?: string[];
+  dest: string;
+  /** Absolute paths never copied (the data directory, when it lies inside the source). */
+  exclude: string[];
+}
+
+/**
+ * Copies a release into its own directory (`releases/<id>/`), so later builds in the workspace
+ * never change what runs. Written to a temporary sibling and renamed, so a half-copied release
+ * never exists under its id. `node_modules` is not copied but symlinked to the source's: copying
+ * it costs seconds and disk per release, and the release runs with the dependencies it was built
+ * with as long as the workspace keeps them (documented in docs/stages/deploy.md).
+ */
+export async function copyRelease(input: CopyReleaseInput): Promise<{ files: number | null }> {
+  const src = path.resolve(input.sourceDir);
+  const st = await stat(src).catch(() => null);
+  if (st === null || !st.isDirectory()) throw new ReleaseCopyError(`source directory ${src} does not exist: build the application first or fix the deploy directory`);
+  const tmp = `${input.dest}.partial-${process.pid}`;
+  await rm(tmp, { recursive: true, force: true });
+  await mkdir(tmp, { recursive: true });
+  try {
+    let files: number | null = null;
+    if (input.files !== undefined && input.files.length > 0) files = await copyGlobs(src, input.files, tmp);
+    else await cp(src, tmp, { recursive: true, verbatimSymlinks: true, filter: (p) => keep(src, p, input.exclude) });
+    const modules = path.join(src, "node_modules");
+    if (await stat(modules).then((s) => s.isDirectory()).catch(() => false)) await symlink(modules, path.join(tmp, "node_modules"), "dir");
+    await rm(input.dest, { recursive: true, force: true });
+    await rename(tmp, input.dest);
+    return { files };
+  } catch (e) {
+    await rm(tmp, { recursive: true, force: true });
+    throw e;
+  }
+}
+
+function keep(src: string, p: string, exclude: readonly string[]): boolean {
+  const abs = path.resolve(p);
+  if (exclude.some((x) => abs === x || abs.startsWith(`${x}${path.sep}`))) return false;
+  const rel = path.relative(src, abs);
+  return rel === "" || !rel.split(path.sep).some((seg) => SKIPPED_NAMES.has(seg));
+}
+
+async function copyGlobs(src: string, patterns: string[], dest: string): Promise<number> {
+  for (const p of patterns) {
+    if (path.isAbsolute(p) || p.split(/[\\/]/).includes("..")) {
+      throw new ReleaseCopyError(`files: ${JSON.stringify(p)} leaves the source directory: use a glob relative to it without ".."`);
+    }
+  }
+  const matches = await glob(patterns, { cwd: src, dot: true, onlyFiles: true, followSymbolicLinks: false, ignore: ["**/node_modules/**", "**/.git/**", "**/.pitstop/**"] });
+  if (matches.length === 0) throw new ReleaseCopyError(`files: no file in ${src} matches ${patterns.map((p) => JSON.stringify(p)).join(", ")}`);
+  for (const rel of matches) {
+    const to = path.join(dest, rel);
+    await mkdir(path.dirname(to), { recursive: true });
+    await copyFile(path.join(src, rel), to);
+  }
+  return matches.length;
+}
