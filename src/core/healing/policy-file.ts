@@ -2,9 +2,9 @@ import { isMap, isScalar, LineCounter, parseDocument } from "yaml";
 import type { Document } from "yaml";
 import { coerceError } from "../errors.js";
 import { parseDuration } from "../pipeline/duration.js";
-import { formatPath, type IssueDraft } from "../pipeline/issue-draft.js";
 import type { PipelineIssue } from "../pipeline/plan.js";
-import { createLocator, type Locator } from "../pipeline/yaml-locate.js";
+import { createLocator } from "../pipeline/yaml-locate.js";
+import { sortIssues, toIssue, yamlIssues } from "../pipeline/yaml-issues.js";
 import { describeValue, validate } from "../pipeline/zod-issues.js";
 import { isHealAction, RISKY_ACTIONS, type HealAction } from "./actions.js";
 import { defaultPolicyFile } from "./default-policy.js";
@@ -23,24 +23,6 @@ export interface PolicyLoadResult {
   /** null iff `issues` is non-empty. */
   policy: PolicyFile | null;
   issues: PipelineIssue[];
-}
-
-function toIssue(d: IssueDraft, locator: Locator, file: string): PipelineIssue {
-  const pos = locator.at(d.path, d.target, d.offset);
-  return { file, line: pos.line, column: pos.column, path: formatPath(d.path), message: d.message, ...(d.hint ? { hint: d.hint } : {}) };
-}
-
-function yamlIssues(doc: Document, locator: Locator, file: string): PipelineIssue[] {
-  return doc.errors.map((e): PipelineIssue => {
-    const pos = locator.atOffset(e.pos[0]);
-    const path = locator.pathAt(e.pos[0]);
-    const where = { file, line: pos.line, column: pos.column, path: formatPath(path) };
-    if (e.code === "DUPLICATE_KEY") {
-      return { ...where, message: `duplicate key \`${String(path[path.length - 1] ?? "")}\`: each key may appear only once`, hint: "remove or merge the duplicates" };
-    }
-    if (e.code === "MULTIPLE_DOCS") return { ...where, message: "a policy file holds one YAML document: remove the second `---` and what follows, or merge them" };
-    return { ...where, message: `YAML syntax error: ${e.message}` };
-  });
 }
 
 function ms(value: string | number | undefined, fallback: number): number {
@@ -92,10 +74,6 @@ function resolveEnvironment(environment: Environment, input: EnvironmentPolicyIn
   };
 }
 
-function sortIssues(issues: PipelineIssue[]): PipelineIssue[] {
-  return issues.map((i, n) => ({ i, n })).sort((a, b) => a.i.line - b.i.line || a.i.column - b.i.column || a.n - b.n).map(({ i }) => i);
-}
-
 export function loadPolicyFile(text: string, options: { file: string }): PolicyLoadResult {
   const file = options.file;
   const lineCounter = new LineCounter();
@@ -106,7 +84,7 @@ export function loadPolicyFile(text: string, options: { file: string }): PolicyL
     return { policy: null, issues: [{ file, line: 1, column: 1, path: "", message: `cannot parse YAML: ${coerceError(e).message}` }] };
   }
   const locator = createLocator(doc, lineCounter, text);
-  const syntax = yamlIssues(doc, locator, file);
+  const syntax = yamlIssues(doc, locator, file, { what: "policy file" }).issues;
   if (syntax.length > 0) return { policy: null, issues: sortIssues(syntax) };
   // An empty file (or one with only comments) asks for nothing: every environment keeps its defaults.
   if (doc.contents === null || (isScalar(doc.contents) && doc.contents.value === null)) return { policy: defaultPolicyFile(), issues: [] };

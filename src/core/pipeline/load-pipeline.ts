@@ -4,10 +4,11 @@ import { z } from "zod";
 import { coerceError } from "../errors.js";
 import { compileFull } from "./compile-full.js";
 import { compileShort } from "./compile-short.js";
-import { formatPath, type IssueDraft } from "./issue-draft.js";
+import type { IssueDraft } from "./issue-draft.js";
 import type { ExecutionPlan, PipelineIssue, PlanJob } from "./plan.js";
 import { PipelineFileSchema, RootSchema, ShortSchema } from "./schema.js";
-import { createLocator, type Locator } from "./yaml-locate.js";
+import { createLocator } from "./yaml-locate.js";
+import { sortIssues, toIssue, yamlIssues } from "./yaml-issues.js";
 import { validate } from "./zod-issues.js";
 
 /**
@@ -23,35 +24,6 @@ export interface LoadResult {
   /** null iff `issues` is non-empty. */
   plan: ExecutionPlan | null;
   issues: PipelineIssue[];
-}
-
-function toIssue(d: IssueDraft, locator: Locator, file: string): PipelineIssue {
-  const pos = locator.at(d.path, d.target, d.offset);
-  return { file, line: pos.line, column: pos.column, path: formatPath(d.path), message: d.message, ...(d.hint ? { hint: d.hint } : {}) };
-}
-
-function sortIssues(issues: PipelineIssue[]): PipelineIssue[] {
-  return issues.map((i, n) => ({ i, n })).sort((a, b) => a.i.line - b.i.line || a.i.column - b.i.column || a.n - b.n).map(({ i }) => i);
-}
-
-/** YAML syntax errors and duplicate keys. `fatal` when the document cannot be trusted further. */
-function yamlIssues(doc: Document, locator: Locator, file: string): { issues: PipelineIssue[]; fatal: boolean } {
-  let fatal = false;
-  const issues = doc.errors.map((e): PipelineIssue => {
-    const pos = locator.atOffset(e.pos[0]);
-    const path = locator.pathAt(e.pos[0]);
-    if (e.code === "DUPLICATE_KEY") {
-      const key = String(path[path.length - 1] ?? "");
-      const isJob = path.length === 2 && path[0] === "jobs";
-      const message = isJob ? `duplicate job \`${key}\`: job names must be unique` : `duplicate key \`${key}\`: each key may appear only once`;
-      const hint = isJob ? "rename one of the jobs" : "remove or merge the duplicates";
-      return { file, line: pos.line, column: pos.column, path: formatPath(path), message, hint };
-    }
-    fatal = true;
-    const message = e.code === "MULTIPLE_DOCS" ? "a pipeline file holds one YAML document: remove the second `---` and what follows, or merge them" : `YAML syntax error: ${e.message}`;
-    return { file, line: pos.line, column: pos.column, path: formatPath(path), message };
-  });
-  return { issues, fatal };
 }
 
 function stringEnv(env: Record<string, string | number | boolean> | undefined): Record<string, string> {
@@ -113,7 +85,10 @@ export function loadPipeline(text: string, options: LoadOptions): LoadResult {
   const locator = createLocator(doc, lineCounter, text);
   const at = (message: string, hint?: string): LoadResult => ({ plan: null, issues: [toIssue({ path: [], message, ...(hint ? { hint } : {}) }, locator, file)] });
 
-  const parsed = yamlIssues(doc, locator, file);
+  const parsed = yamlIssues(doc, locator, file, {
+    what: "pipeline file",
+    duplicate: (path, key) => (path.length === 2 && path[0] === "jobs" ? { message: `duplicate job \`${key}\`: job names must be unique`, hint: "rename one of the jobs" } : null),
+  });
   if (parsed.fatal) return { plan: null, issues: sortIssues(parsed.issues) };
   if (doc.contents === null || (isScalar(doc.contents) && doc.contents.value === null)) {
     return { plan: null, issues: [{ file, line: 1, column: 1, path: "", message: "pipeline file is empty: add `jobs:` or `pipeline:`" }] };
