@@ -25,6 +25,8 @@ const USER_ERRORS: ReadonlySet<string> = new Set([
   ErrorCode.PATH_ESCAPE,
   ErrorCode.STORE_UNAVAILABLE,
   ErrorCode.BUS_UNAVAILABLE,
+  ErrorCode.APPROVAL_INVALID,
+  ErrorCode.DECISION_NOT_FOUND,
 ]);
 
 export function buildProgram(io: CliIO, setExit: (code: number) => void): Command {

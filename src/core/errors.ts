@@ -24,6 +24,9 @@ export const ErrorCode = {
   BUS_UNAVAILABLE: "BUS_UNAVAILABLE",
   BUS_CLOSED: "BUS_CLOSED",
   EXECUTOR_FAILED: "EXECUTOR_FAILED",
+  DECISION_NOT_FOUND: "DECISION_NOT_FOUND",
+  APPROVAL_INVALID: "APPROVAL_INVALID",
+  CONFLICT: "CONFLICT",
   INTERNAL: "INTERNAL",
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

@@ -7,6 +7,7 @@ import type { FailureEvidence } from "../core/failure/failure-class.js";
 import type { ExecutionPlan } from "../core/pipeline/plan.js";
 import type { TestCase } from "../core/run/test-case.js";
 import type { AttemptRecord, AuditHead, NewJob, NewRun, Store } from "./port.js";
+import { defineHealingConformance } from "./conformance-healing.js";
 
 /** Minimal valid plan, plus one job with nested JSON to check exact round trips. */
 const PLAN: ExecutionPlan = { version: 1, pipelineFile: "p.yml", form: "full", env: {}, jobs: [] };
@@ -427,6 +428,8 @@ export function defineStoreConformance(name: string, factory: () => Promise<Stor
         expect(new Set(listed.map((r) => (r.data as { i: number }).i)).size).toBe(30);
       });
     });
+
+    defineHealingConformance(() => store);
 
     describe("lifecycle", () => {
       it("migrate is idempotent and keeps data", async () => {

@@ -3,6 +3,9 @@ import type { ExecutionPlan } from "../core/pipeline/plan.js";
 import type { FailureClass, FailureEvidence } from "../core/failure/failure-class.js";
 import type { AttemptStatus, JobStatus, RunStatus } from "../core/run/status.js";
 import type { TestCase, TestCounts } from "../core/run/test-case.js";
+import type { HealingStore } from "./healing-port.js";
+
+export type * from "./healing-port.js";
 
 /**
  * Store port: narrow stores per aggregate (DESIGN.md §3). One implementation over Kysely serves
@@ -294,6 +297,8 @@ export interface Store {
   readonly busMessages: BusMessageStore;
   readonly orchestrators: OrchestratorStore;
   readonly audit: AuditStore;
+  /** Incidents, decisions, approvals, feedback, policy state, action history, breaker (healing-port.ts). */
+  readonly healing: HealingStore;
   /** Applies pending numbered migrations. Idempotent; safe to call from several processes. */
   migrate(): Promise<void>;
   /** Idempotent. */

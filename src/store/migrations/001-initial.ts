@@ -1,21 +1,7 @@
 import { sql } from "kysely";
-import type { CreateTableBuilder, Kysely, Migration } from "kysely";
-import type { Store } from "../port.js";
+import type { Migration } from "kysely";
+import { withAutoKey, type AnyDb, type Dialect } from "./migration-helpers.js";
 
-type Dialect = Store["dialect"];
-// Migrations must not depend on the current table types (they describe the past), hence `any`.
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-type AnyDb = Kysely<any>;
-
-/**
- * An auto-incrementing `bigint` key. SQLite only autoincrements `integer primary key`; its
- * AUTOINCREMENT also guarantees ids are never reused, which `afterSeq`/`afterId` tailing relies on.
- */
-function withAutoKey<T extends string>(table: CreateTableBuilder<T>, column: string, dialect: Dialect): CreateTableBuilder<T> {
-  return dialect === "sqlite"
-    ? table.addColumn(column, "integer", (c) => c.primaryKey().autoIncrement())
-    : table.addColumn(column, "bigserial", (c) => c.primaryKey());
-}
 
 async function createRunTables(db: AnyDb): Promise<void> {
   await db.schema

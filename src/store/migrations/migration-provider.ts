@@ -3,6 +3,7 @@ import type { Store } from "../port.js";
 import { createInitialMigration } from "./001-initial.js";
 import { createStageReportsMigration } from "./002-stage-reports.js";
 import { createAuditMigration } from "./003-audit.js";
+import { createHealingMigration } from "./004-healing.js";
 
 /**
  * The numbered migrations, listed statically (no directory scanning) so they work from `dist/`
@@ -13,6 +14,7 @@ export function createMigrationProvider(dialect: Store["dialect"]): MigrationPro
     "001-initial": createInitialMigration(dialect),
     "002-stage-reports": createStageReportsMigration(),
     "003-audit": createAuditMigration(),
+    "004-healing": createHealingMigration(dialect),
   };
   return { getMigrations: async () => migrations };
 }

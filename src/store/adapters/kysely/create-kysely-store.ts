@@ -7,6 +7,7 @@ import { createKyselyAuditStore } from "./audit-store.js";
 import { createKyselyBusMessageStore } from "./bus-message-store.js";
 import type { Database, StoreContext } from "./db-schema.js";
 import { guardMethods } from "./guard-methods.js";
+import { createKyselyHealingStore } from "./healing-store.js";
 import { createKyselyLogStore } from "./log-store.js";
 import { createKyselyOrchestratorStore } from "./orchestrator-store.js";
 import { createKyselyRunStore } from "./run-store.js";
@@ -59,6 +60,7 @@ export function createKyselyStore(options: KyselyStoreOptions): Store {
     busMessages: guard(createKyselyBusMessageStore(ctx)),
     orchestrators: guard(createKyselyOrchestratorStore(ctx)),
     audit: guard(createKyselyAuditStore(ctx)),
+    healing: guard(createKyselyHealingStore(ctx)),
     migrate: guard({ migrate: () => runMigrations(options) }).migrate,
     close(): Promise<void> {
       closing ??= options.db.destroy();

@@ -145,6 +145,12 @@ export interface Database {
   counters: CountersTable;
   audit_records: AuditRecordsTable;
   audit_head: AuditHeadTable;
+  healing_incidents: HealingIncidentsTable;
+  healing_decisions: HealingDecisionsTable;
+  healing_feedback: HealingFeedbackTable;
+  healing_policy_state: HealingPolicyStateTable;
+  healing_actions: HealingActionsTable;
+  healing_breakers: HealingBreakersTable;
 }
 
 export interface StageReportsTable {
@@ -175,6 +181,76 @@ export interface AuditHeadTable {
   id: number;
   seq: number;
   hash: string;
+}
+
+/** Healing incidents; target and context are JSON text. */
+export interface HealingIncidentsTable {
+  id: string;
+  at: number;
+  environment: string;
+  kind: string;
+  target: string | null;
+  signature: string | null;
+  context: string;
+  status: string;
+  resolved_at: number | null;
+  note: string | null;
+}
+
+/** Healing decisions with their approval; target, explanation and outcome are JSON text. */
+export interface HealingDecisionsTable {
+  id: string;
+  incident_id: string;
+  at: number;
+  environment: string;
+  action: string;
+  target: string | null;
+  explanation: string;
+  status: string;
+  requested_by: string;
+  verdict: string | null;
+  verified_at: number | null;
+  outcome: string | null;
+  approval_requested_by: string | null;
+  approval_requested_at: number | null;
+  approved_by: string | null;
+  approved_at: number | null;
+}
+
+export interface HealingFeedbackTable {
+  id: Generated<number>;
+  decision_id: string;
+  at: number;
+  by: string;
+  verdict: string;
+  note: string | null;
+}
+
+/** One row per environment; state is JSON text, version counts saves (optimistic concurrency). */
+export interface HealingPolicyStateTable {
+  environment: string;
+  state: string;
+  version: number;
+}
+
+export interface HealingActionsTable {
+  seq: Generated<number>;
+  decision_id: string;
+  at: number;
+  environment: string;
+  action: string;
+  target: string | null;
+  signature: string | null;
+}
+
+/** One row per environment once its breaker first tripped; tripped is 0/1. */
+export interface HealingBreakersTable {
+  environment: string;
+  tripped: number;
+  tripped_at: number | null;
+  reset_at: number | null;
+  reset_by: string | null;
+  reason: string | null;
 }
 
 /** What every Kysely-backed store needs: the database and which SQL dialect it speaks. */

@@ -1,0 +1,68 @@
+import { performance } from "node:perf_hooks";
+import { INITIAL_EPISODE, stepEpisode, type EpisodeState } from "../../core/healing/uptime.js";
+import { DetectorKind, type Detector, type DetectorBase } from "./detector-event.js";
+import { createPollLoop, safeEmit } from "./poll-loop.js";
+import { cpuPercent as cpuBetween, readProc } from "./proc-reading.js";
+
+export interface OverloadWatchOptions extends DetectorBase {
+  /** The deployed workers' pids, asked again on every poll (workers come and go). */
+  pids: () => Promise<readonly number[]>;
+  /** CPU % of one core (100 = a core fully busy); omitted = not checked. */
+  cpuPercent?: number;
+  /** Resident memory bound; omitted = not checked. */
+  rssBytes?: number;
+  intervalMs: number;
+  /** Polls in a row over a bound before an incident; default 1 (CPU is already averaged over one interval). */
+  consecutive?: number;
+  /** Monotonic milliseconds for CPU deltas; default performance.now (wall clock may jump). */
+  monotonicMs?: () => number;
+}
+
+interface PidState {
+  ticks: number;
+  atMs: number;
+  episode: EpisodeState;
+}
+
+/**
+ * Reads /proc/<pid>/stat and /status of every worker each poll and emits `overload` once per
+ * episode per pid when CPU over the last interval or RSS is above its bound. A pid's first poll
+ * only sets the CPU baseline (its RSS is checked at once).
+ */
+export function createOverloadWatch(opts: OverloadWatchOptions): Detector {
+  const now = opts.now ?? Date.now;
+  const mono = opts.monotonicMs ?? (() => performance.now());
+  const n = opts.consecutive ?? 1;
+  let states = new Map<number, PidState>();
+
+  async function measure(pid: number, next: Map<number, PidState>): Promise<void> {
+    const reading = await readProc(pid);
+    if (reading === null) return;
+    const atMs = mono();
+    const prev = states.get(pid);
+    const cpu = prev === undefined ? null : cpuBetween(prev.ticks, reading.cpuTicks, atMs - prev.atMs);
+    const overCpu = cpu !== null && opts.cpuPercent !== undefined && cpu > opts.cpuPercent;
+    const overRss = opts.rssBytes !== undefined && reading.rssBytes > opts.rssBytes;
+    const step = stepEpisode(prev?.episode ?? INITIAL_EPISODE, overCpu || overRss, n);
+    next.set(pid, { ticks: reading.cpuTicks, atMs, episode: step.state });
+    if (!step.opened) return;
+    const evidence = {
+      pid,
+      cpuPercent: cpu === null ? null : Math.round(cpu * 10) / 10,
+      rssBytes: reading.rssBytes,
+      limits: { cpuPercent: opts.cpuPercent ?? null, rssBytes: opts.rssBytes ?? null },
+      over: [...(overCpu ? ["cpu"] : []), ...(overRss ? ["memory"] : [])],
+    };
+    safeEmit(opts.emit, { kind: DetectorKind.overload, environment: opts.environment, target: opts.target, at: now(), evidence }, opts.onError);
+  }
+
+  async function tick(): Promise<void> {
+    const pids = [...new Set(await opts.pids())];
+    const next = new Map<number, PidState>();
+    await Promise.all(pids.map((pid) => measure(pid, next)));
+    // Pids no longer listed (or gone) drop out; a reused pid starts over with a fresh baseline.
+    states = next;
+  }
+
+  return createPollLoop({ intervalMs: opts.intervalMs, tick, signal: opts.signal, onError: opts.onError });
+}

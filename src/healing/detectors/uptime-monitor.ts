@@ -1,0 +1,85 @@
+import { performance } from "node:perf_hooks";
+import { DEFAULT_LATENCY_MS, INITIAL_EPISODE, isOverLatency, stepEpisode, summarizeUptime, type EpisodeState, type ProbeSample, type TimeWindow, type UptimeSummary } from "../../core/healing/uptime.js";
+import { DetectorKind, type Detector, type DetectorBase } from "./detector-event.js";
+import { createPollLoop, safeEmit } from "./poll-loop.js";
+
+export interface UptimeMonitorOptions extends DetectorBase {
+  url: string;
+  intervalMs: number;
+  /** A probe without response headers after this is DOWN (keep it above latencyMs to see latency). */
+  timeoutMs: number;
+  /** A slower response is a latency breach; seed default 24000. */
+  latencyMs?: number;
+  /** Consecutive breaches before an incident; default 2 (one lost probe is not an outage). */
+  consecutive?: number;
+  /** Samples kept for `uptime()`; default 10000 (about 28 h at one probe every 10 s). */
+  maxSamples?: number;
+}
+
+export interface UptimeMonitor extends Detector {
+  /** Timeline, uptime % and latency over the window; default: all samples kept. */
+  uptime(window?: TimeWindow): UptimeSummary;
+  samples(): ProbeSample[];
+}
+
+/** One real HTTP GET: 2xx/3xx is UP (redirects are not followed, a redirect is an answer). */
+async function probe(url: string, timeoutMs: number, stop: AbortSignal, at: number): Promise<ProbeSample> {
+  const started = performance.now();
+  try {
+    const res = await fetch(url, { redirect: "manual", signal: AbortSignal.any([stop, AbortSignal.timeout(timeoutMs)]) });
+    const responseMs = Math.round(performance.now() - started);
+    // The body is not needed; cancelling frees the socket at once.
+    await res.body?.cancel().catch(() => undefined);
+    const up = res.status < 400;
+    return { at, up, responseMs, error: up ? null : `HTTP ${res.status}` };
+  } catch (e) {
+    const name = e instanceof Error ? e.name : "";
+    const cause = e instanceof Error && e.cause instanceof Error ? e.cause.message : e instanceof Error ? e.message : String(e);
+    const error = name === "TimeoutError" ? `timeout after ${timeoutMs} ms` : cause;
+    return { at, up: false, responseMs: null, error };
+  }
+}
+
+/**
+ * Probes `url` every `intervalMs`. Emits `crash` once the target was DOWN for `consecutive` probes
+ * and `latency` once it answered slower than `latencyMs` that many times in a row; one episode is
+ * one event, and the next episode starts after a probe without the condition.
+ */
+export function createUptimeMonitor(opts: UptimeMonitorOptions): UptimeMonitor {
+  const now = opts.now ?? Date.now;
+  const latencyMs = opts.latencyMs ?? DEFAULT_LATENCY_MS;
+  const n = opts.consecutive ?? 2;
+  const maxSamples = opts.maxSamples ?? 10_000;
+  const kept: ProbeSample[] = [];
+  let down: EpisodeState = INITIAL_EPISODE;
+  let slow: EpisodeState = INITIAL_EPISODE;
+
+  function emit(kind: DetectorKind, recent: ProbeSample[]): void {
+    const evidence = { url: opts.url, consecutive: n, latencyMs, timeoutMs: opts.timeoutMs, samples: recent };
+    safeEmit(opts.emit, { kind, environment: opts.environment, target: opts.target, at: now(), evidence }, opts.onError);
+  }
+
+  async function tick(signal: AbortSignal): Promise<void> {
+    const sample = await probe(opts.url, opts.timeoutMs, signal, now());
+    if (signal.aborted) return;
+    kept.push(sample);
+    if (kept.length > maxSamples) kept.splice(0, kept.length - maxSamples);
+    const d = stepEpisode(down, !sample.up, n);
+    const s = stepEpisode(slow, isOverLatency(sample, latencyMs), n);
+    down = d.state;
+    slow = s.state;
+    if (d.opened) emit(DetectorKind.crash, kept.slice(-n));
+    if (s.opened) emit(DetectorKind.latency, kept.slice(-n));
+  }
+
+  const loop = createPollLoop({ intervalMs: opts.intervalMs, tick, signal: opts.signal, onError: opts.onError });
+  return {
+    start: loop.start,
+    stop: loop.stop,
+    samples: () => [...kept],
+    uptime(window) {
+      const range = window ?? { from: kept[0]?.at ?? now(), to: now() };
+      return summarizeUptime(kept, range, latencyMs);
+    },
+  };
+}

@@ -1,0 +1,75 @@
+import type { ChildProcess } from "node:child_process";
+import { afterEach, describe, expect, it } from "vitest";
+import type { DetectorEvent } from "../../../src/healing/detectors/detector-event.js";
+import { createOverloadWatch } from "../../../src/healing/detectors/overload-watch.js";
+import { cpuPercent, parseProcStat, parseVmRss, readProc } from "../../../src/healing/detectors/proc-reading.js";
+import { killAll, spawnNode, waitFor } from "./helpers.js";
+
+const children: ChildProcess[] = [];
+afterEach(() => killAll(children));
+
+describe("proc readings", () => {
+  it("counts stat fields after the last ')' so odd command names do not shift them", () => {
+    const stat = "4242 (we) ird (name) S 1 4242 4242 0 -1 4194560 100 0 0 0 250 30 0 0 20 0 1 0 12345 1000000 500 18446744073709551615";
+    expect(parseProcStat(stat)).toBe(280);
+    expect(parseVmRss("Name:\tnode\nVmRSS:\t   2048 kB\nThreads: 7\n")).toBe(2048 * 1024);
+    expect(parseVmRss("Name:\tzombie\n")).toBeNull();
+    expect(cpuPercent(100, 150, 1000)).toBe(50);
+  });
+
+  it("reads this process and says null for a pid that does not exist", async () => {
+    const me = await readProc(process.pid);
+    expect(me?.rssBytes).toBeGreaterThan(1024 * 1024);
+    expect(me?.cpuTicks).toBeGreaterThanOrEqual(0);
+    expect(await readProc(2 ** 22 + 1)).toBeNull();
+  });
+});
+
+describe("createOverloadWatch with real processes", () => {
+  it("emits overload once for a busy-loop child and not for an idle one", async () => {
+    const busy = spawnNode("for(;;){}", children);
+    const idle = spawnNode("setInterval(() => {}, 1000)", children);
+    // Node's own start-up burns CPU for a moment; the idle child should be measured once idle.
+    await new Promise((r) => setTimeout(r, 600));
+    let polls = 0;
+    const events: DetectorEvent[] = [];
+    const watch = createOverloadWatch({
+      pids: async () => {
+        polls++;
+        return [busy.pid, idle.pid];
+      },
+      cpuPercent: 30,
+      intervalMs: 250,
+      environment: "stage",
+      target: "stage/dashboard",
+      emit: (e) => events.push(e),
+    });
+    watch.start();
+    await waitFor(() => events.length >= 1, 20_000, "overload");
+    const seen = polls;
+    await waitFor(() => polls >= seen + 3, 20_000, "more polls");
+    await watch.stop();
+
+    expect(events.map((e) => e.evidence)).toHaveLength(1);
+    expect(events[0]).toMatchObject({ kind: "overload", environment: "stage", target: "stage/dashboard", evidence: { pid: busy.pid, over: ["cpu"] } });
+    expect((events[0]?.evidence as { cpuPercent: number }).cpuPercent).toBeGreaterThan(30);
+  });
+
+  it("checks resident memory at once and skips pids that are gone", async () => {
+    const idle = spawnNode("setInterval(() => {}, 1000)", children);
+    const events: DetectorEvent[] = [];
+    const watch = createOverloadWatch({
+      pids: async () => [idle.pid, 2 ** 22 + 1],
+      rssBytes: 1024 * 1024,
+      intervalMs: 20,
+      environment: "dev",
+      target: "dev/app",
+      emit: (e) => events.push(e),
+    });
+    watch.start();
+    await waitFor(() => events.length >= 1, 10_000, "memory overload");
+    await watch.stop();
+    expect(events).toHaveLength(1);
+    expect(events[0]?.evidence).toMatchObject({ pid: idle.pid, over: ["memory"], limits: { cpuPercent: null, rssBytes: 1024 * 1024 } });
+  });
+});

@@ -1,0 +1,129 @@
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import type { DetectorEvent } from "../../../src/healing/detectors/detector-event.js";
+import { createUptimeMonitor, type UptimeMonitor } from "../../../src/healing/detectors/uptime-monitor.js";
+import { waitFor } from "./helpers.js";
+
+type Mode = "ok" | "fail" | "slow" | "hang";
+
+let server: http.Server;
+let url: string;
+let mode: Mode;
+let monitor: UptimeMonitor | null;
+
+beforeEach(async () => {
+  mode = "ok";
+  monitor = null;
+  server = http.createServer((_req, res) => {
+    if (mode === "fail") return void res.writeHead(503).end("down");
+    if (mode === "hang") return; // never answers: the probe must time out
+    const delay = mode === "slow" ? 250 : 0;
+    setTimeout(() => res.writeHead(200).end("ok"), delay);
+  });
+  server.listen(0, "127.0.0.1");
+  await new Promise((r) => server.once("listening", r));
+  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/health`;
+});
+
+afterEach(async () => {
+  await monitor?.stop();
+  server.closeAllConnections();
+  if (server.listening) await new Promise((r) => server.close(r));
+});
+
+function start(events: DetectorEvent[], timeoutMs = 5_000): UptimeMonitor {
+  monitor = createUptimeMonitor({ url, intervalMs: 20, timeoutMs, latencyMs: 150, environment: "stage", target: "stage/dashboard", emit: (e) => events.push(e) });
+  monitor.start();
+  return monitor;
+}
+
+const count = (events: DetectorEvent[], kind: string): number => events.filter((e) => e.kind === kind).length;
+
+describe("createUptimeMonitor against a real HTTP server", () => {
+  it("emits crash after 2 failed probes and latency when slow, once per episode, and recovers", async () => {
+    const events: DetectorEvent[] = [];
+    const m = start(events);
+    await waitFor(() => m.samples().length >= 3, 10_000, "healthy probes");
+    expect(events).toEqual([]);
+
+    mode = "fail";
+    await waitFor(() => count(events, "crash") === 1, 10_000, "crash");
+    const crash = events[0] as DetectorEvent;
+    expect(crash).toMatchObject({ kind: "crash", environment: "stage", target: "stage/dashboard" });
+    const evidence = crash.evidence as { samples: { up: boolean; error: string }[] };
+    expect(evidence.samples).toHaveLength(2);
+    expect(evidence.samples.every((s) => !s.up && s.error === "HTTP 503")).toBe(true);
+    // The outage goes on: more failed probes, still one incident.
+    const failedSoFar = m.samples().length;
+    await waitFor(() => m.samples().length >= failedSoFar + 4, 10_000, "more failed probes");
+    expect(count(events, "crash")).toBe(1);
+
+    mode = "slow";
+    await waitFor(() => count(events, "latency") === 1, 10_000, "latency");
+    const slowSoFar = m.samples().length;
+    await waitFor(() => m.samples().length >= slowSoFar + 3, 10_000, "more slow probes");
+    expect(count(events, "latency")).toBe(1);
+    expect(count(events, "crash")).toBe(1);
+
+    // A second outage (the server is gone) is a new episode.
+    mode = "ok";
+    await waitFor(() => m.samples().at(-1)?.responseMs !== undefined && (m.samples().at(-1)?.responseMs ?? 999) < 150, 10_000, "fast probe");
+    server.closeAllConnections();
+    await new Promise((r) => server.close(r));
+    await waitFor(() => count(events, "crash") === 2, 10_000, "second crash");
+    const last = (events.at(-1)?.evidence as { samples: { error: string }[] }).samples.at(-1);
+    expect(last?.error).toMatch(/ECONNREFUSED/);
+
+    const summary = m.uptime();
+    expect(summary.state).toBe("DOWN");
+    expect(summary.timeline.map((s) => s.state)).toEqual(["UP", "DOWN", "UP", "DOWN"]);
+    expect(summary.uptimePercent).toBeGreaterThan(0);
+    expect(summary.uptimePercent).toBeLessThan(100);
+    expect(summary.latency.overThreshold).toBeGreaterThanOrEqual(2);
+
+    await m.stop();
+    const after = m.samples().length;
+    await new Promise((r) => setTimeout(r, 100));
+    expect(m.samples().length).toBe(after);
+    await m.stop(); // idempotent
+  });
+
+  it("counts a probe with no answer within timeoutMs as down", async () => {
+    mode = "hang";
+    const events: DetectorEvent[] = [];
+    start(events, 100);
+    await waitFor(() => count(events, "crash") === 1, 10_000, "crash by timeout");
+    const samples = (events[0]?.evidence as { samples: { error: string; responseMs: number | null }[] }).samples;
+    expect(samples.map((s) => [s.error, s.responseMs])).toEqual([
+      ["timeout after 100 ms", null],
+      ["timeout after 100 ms", null],
+    ]);
+  });
+
+  it("stops when its AbortSignal aborts, even with a probe in flight", async () => {
+    mode = "hang";
+    const controller = new AbortController();
+    const events: DetectorEvent[] = [];
+    monitor = createUptimeMonitor({ url, intervalMs: 20, timeoutMs: 30_000, signal: controller.signal, environment: "dev", target: url, emit: (e) => events.push(e) });
+    monitor.start();
+    await new Promise((r) => setTimeout(r, 50));
+    controller.abort();
+    await monitor.stop();
+    expect(monitor.samples()).toEqual([]);
+    expect(events).toEqual([]);
+  });
+
+  it("keeps running when emit throws, reporting the error", async () => {
+    mode = "fail";
+    const errors: unknown[] = [];
+    monitor = createUptimeMonitor({
+      url, intervalMs: 20, timeoutMs: 2_000, consecutive: 1, environment: "dev", target: url,
+      emit: () => { throw new Error("listener broke"); },
+      onError: (e) => errors.push(e),
+    });
+    monitor.start();
+    await waitFor(() => errors.length === 1 && monitor!.samples().length >= 3, 10_000, "probes after a throwing emit");
+    expect((errors[0] as Error).message).toBe("listener broke");
+  });
+});
