@@ -6,6 +6,10 @@ export interface AppConfig {
   port: number;
   datasetsDir: string;
   release: string | null;
+  /** PITSTOP_FAULTS=1: serve the /__faults hooks (loopback callers only). */
+  faults: boolean;
+  /** FAULT_UNHEALTHY=1: /health answers 503, an injected bad release. */
+  unhealthy: boolean;
 }
 
 export class ConfigError extends Error {
@@ -40,5 +44,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd: string, appRoot: string 
     port: parsePort(env["PORT"] ?? "3000"),
     datasetsDir: dir === undefined || dir === "" ? resolve(appRoot, "datasets") : isAbsolute(dir) ? dir : resolve(cwd, dir),
     release: release === undefined || release === "" ? null : release,
+    faults: env["PITSTOP_FAULTS"] === "1",
+    unhealthy: env["FAULT_UNHEALTHY"] === "1",
   };
 }

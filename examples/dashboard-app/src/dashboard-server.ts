@@ -8,6 +8,8 @@ import type { Thresholds } from "./quality.js";
 import { renderDashboardPage } from "./render-page.js";
 import type { DatasetView } from "./render-page.js";
 import { computeStats, UnknownColumnError } from "./stats.js";
+import { FAULT_PREFIX, FaultRequestError, isLoopback } from "./faults.js";
+import type { FaultHooks } from "./faults.js";
 
 export interface DashboardOptions {
   datasetsDir: string;
@@ -16,6 +18,10 @@ export interface DashboardOptions {
   thresholds?: Thresholds;
   /** Receives one line per request; silent when absent. */
   log?: (line: string) => void;
+  /** Fault hooks under /__faults (PITSTOP_FAULTS=1); absent, those paths are a plain 404. */
+  faults?: FaultHooks;
+  /** FAULT_UNHEALTHY=1: an injected bad release whose /health answers 503. */
+  unhealthy?: boolean;
 }
 
 class HttpError extends Error {
@@ -108,6 +114,16 @@ export function createDashboardServer(options: DashboardOptions): Server {
   const thresholds = options.thresholds ?? DEFAULT_THRESHOLDS;
 
   async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const pathname = new URL(req.url ?? "/", "http://127.0.0.1").pathname;
+    if (pathname === FAULT_PREFIX || pathname.startsWith(`${FAULT_PREFIX}/`)) {
+      // Same 404 as any unknown path when the hooks are off or the caller is not local.
+      if (options.faults === undefined || !isLoopback(req.socket.remoteAddress)) {
+        throw new HttpError(404, `no route for ${pathname}; try /, /health or /api/datasets`);
+      }
+      return options.faults.handle(req, res);
+    }
+    const delay = options.faults?.latencyMs() ?? 0;
+    if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay));
     if (req.method !== "GET" && req.method !== "HEAD") {
       throw new HttpError(405, `method ${req.method ?? "?"} is not allowed; this API is read-only (GET, HEAD)`);
     }
@@ -115,6 +131,9 @@ export function createDashboardServer(options: DashboardOptions): Server {
     const target = matchRoute(url.pathname);
     switch (target.kind) {
       case "health":
+        if (options.unhealthy === true) {
+          return sendJson(req, res, 503, { status: "unhealthy", release: options.release, pid: process.pid, reason: "FAULT_UNHEALTHY=1 (injected bad release)" });
+        }
         return sendJson(req, res, 200, { status: "ok", release: options.release, pid: process.pid });
       case "datasets":
         return sendJson(req, res, 200, { datasets: await catalog.list() });
@@ -140,7 +159,7 @@ export function createDashboardServer(options: DashboardOptions): Server {
       options.log?.(`${req.method ?? "?"} ${req.url ?? ""} ${res.statusCode} ${Math.round(performance.now() - started)}ms`);
     });
     route(req, res).catch((e: unknown) => {
-      const status = e instanceof HttpError ? e.status : e instanceof UnknownColumnError ? 400 : 500;
+      const status = e instanceof HttpError || e instanceof FaultRequestError ? e.status : e instanceof UnknownColumnError ? 400 : 500;
       const message = e instanceof Error ? e.message : String(e);
       if (status === 500) options.log?.(`error serving ${req.url ?? ""}: ${e instanceof Error ? (e.stack ?? message) : message}`);
       if (res.headersSent) {

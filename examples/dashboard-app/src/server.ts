@@ -2,6 +2,7 @@ import { stat } from "node:fs/promises";
 import type { AddressInfo } from "node:net";
 import { ConfigError, loadConfig } from "./config.js";
 import { createDashboardServer } from "./dashboard-server.js";
+import { createFaultHooks } from "./faults.js";
 
 /** After SIGTERM, connections still busy after this long are cut so the process can exit. */
 const SHUTDOWN_GRACE_MS = 5000;
@@ -16,6 +17,9 @@ async function main(): Promise<void> {
     datasetsDir: config.datasetsDir,
     release: config.release,
     log: (line) => console.log(line),
+    // A real crash for the healing demo: exit 1 without the graceful shutdown.
+    faults: config.faults ? createFaultHooks({ crash: () => process.exit(1) }) : undefined,
+    unhealthy: config.unhealthy,
   });
 
   const shutdown = (signal: string): void => {
@@ -38,6 +42,8 @@ async function main(): Promise<void> {
     console.log(
       `dashboard-app listening on http://${config.host}:${port} (release ${config.release ?? "unknown"}, pid ${process.pid}, datasets ${config.datasetsDir})`,
     );
+    if (config.faults) console.log("fault hooks on: POST /__faults/{latency,cpu,crash,clear} from 127.0.0.1 (PITSTOP_FAULTS=1)");
+    if (config.unhealthy) console.log("FAULT_UNHEALTHY=1: /health answers 503");
   });
 }
 
