@@ -9,6 +9,7 @@ import { registerResumeCommand } from "./commands/resume.js";
 import { registerArtifactsCommand } from "./commands/artifacts.js";
 import { registerAuditCommand } from "./commands/audit.js";
 import { registerDeployCommand } from "./commands/deploy.js";
+import { registerOnboardCommand } from "./commands/onboard.js";
 import { ExitCode, type CliIO } from "./io.js";
 
 /** Codes that mean the user gave bad input (exit 2); everything else unexpected is internal (exit 3). */
@@ -49,6 +50,7 @@ export function buildProgram(io: CliIO, setExit: (code: number) => void): Comman
   registerArtifactsCommand(program, ctx);
   registerAuditCommand(program, ctx);
   registerDeployCommand(program, ctx);
+  registerOnboardCommand(program, ctx);
   return program;
 }
 

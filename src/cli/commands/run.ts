@@ -9,7 +9,7 @@ import { createSecretSource } from "../../agents/secret-source.js";
 import { createApp } from "../../app/create-app.js";
 import { isSandboxAvailable } from "../../executor/adapters/sandbox.js";
 import { readPipeline } from "../../app/read-pipeline.js";
-import { buildRunReport } from "../../app/run-report.js";
+import { buildRunReport, type RunReport } from "../../app/run-report.js";
 import { selectJobs } from "../../app/select-jobs.js";
 import { loadConfig } from "../../config/config.js";
 import { triggerRun } from "../../orchestrator/trigger-run.js";
@@ -38,7 +38,22 @@ export function registerRunCommand(program: Command, ctx: CommandContext): void 
     .option("--branch <name>", "branch for `if:` conditions (default: the git branch)")
     .option("--json", "print the final run record as JSON on stdout")
     .addHelpText("after", "\nExit codes: 0 succeeded, 1 pipeline failed or cancelled, 2 bad input, 3 internal error.")
-    .action(async (opts: RunOptions) => ctx.setExit(await runCommand(ctx, opts)));
+    .action(async (opts: RunOptions) => {
+      const { exitCode, report } = await runPipelineFile(ctx, opts);
+      if (opts.json && report) ctx.io.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+      ctx.setExit(exitCode);
+    });
+}
+
+export interface RunPipelineOptions extends RunOptions {
+  /** The workspace: where the pipeline file is looked up and the jobs run; default the CLI's cwd. */
+  cwd?: string;
+}
+
+export interface RunPipelineResult {
+  exitCode: number;
+  /** The final run record, built when `json` is set and the run was started. */
+  report: RunReport | null;
 }
 
 function parseEnvFlags(pairs: readonly string[] | undefined): Record<string, string> {
@@ -79,20 +94,26 @@ async function checkSandbox(plan: ExecutionPlan): Promise<void> {
   }
 }
 
-async function runCommand(ctx: CommandContext, opts: RunOptions): Promise<number> {
+/**
+ * What `pitstop run` does, callable by other commands (`pitstop onboard` runs an app's first
+ * pipeline with it): read and check the pipeline, run it on an embedded app with live progress,
+ * and return the exit code (0 succeeded, 1 failed or cancelled, 2 bad pipeline).
+ */
+export async function runPipelineFile(ctx: CommandContext, opts: RunPipelineOptions): Promise<RunPipelineResult> {
   const { io } = ctx;
+  const cwd = opts.cwd ?? io.cwd;
   const config = loadConfig({ cwd: io.cwd, env: io.env, flags: { dataDir: ctx.globals().dataDir, maxParallel: opts.maxParallel, leaseMs: opts.leaseMs } });
   const env = parseEnvFlags(opts.env);
-  const read = await readPipeline(path.resolve(io.cwd, opts.file), opts.file);
+  const read = await readPipeline(path.resolve(cwd, opts.file), opts.file);
   if (!read.plan) {
     for (const i of read.issues) io.stderr.write(`${formatIssue(i)}\n`);
     io.stderr.write(`pitstop: ${read.issues.length} problem${read.issues.length === 1 ? "" : "s"} in ${opts.file}; nothing was run\n`);
-    return ExitCode.usage;
+    return { exitCode: ExitCode.usage, report: null };
   }
   const plan = opts.job?.length ? selectJobs(read.plan, opts.job) : read.plan;
   await checkSecrets(plan, config.dataDir, io.env);
   await checkSandbox(plan);
-  const [branch, commit] = await Promise.all([opts.branch ? Promise.resolve(opts.branch) : git(io.cwd, ["rev-parse", "--abbrev-ref", "HEAD"]), git(io.cwd, ["rev-parse", "HEAD"])]);
+  const [branch, commit] = await Promise.all([opts.branch ? Promise.resolve(opts.branch) : git(cwd, ["rev-parse", "--abbrev-ref", "HEAD"]), git(cwd, ["rev-parse", "HEAD"])]);
 
   const app = await createApp(config, { agents: true, agentEnv: io.env });
   const progress = createProgress({ out: opts.json ? io.stderr : io.stdout, tty: io.isTTY && !opts.json, now: app.now });
@@ -115,7 +136,7 @@ async function runCommand(ctx: CommandContext, opts: RunOptions): Promise<number
     for (const id of adopted) progress.note(`resuming run ${id.slice(0, 8)} left in flight by a pitstop that is gone`);
     const run = await triggerRun(
       { store: app.store, bus: app.bus, now: app.now, newId: app.newId },
-      { plan, workspace: io.cwd, trigger: { source: "cli", by: io.env.USER ?? null }, branch, commit, env },
+      { plan, workspace: cwd, trigger: { source: "cli", by: io.env.USER ?? null }, branch, commit, env },
     );
     runId = run.id;
     if (interrupts > 0) await app.orchestrator.cancelRun(run.id, "cancelled from the terminal (Ctrl-C)");
@@ -123,8 +144,8 @@ async function runCommand(ctx: CommandContext, opts: RunOptions): Promise<number
     const final = await app.orchestrator.waitForRun(run.id);
     await Promise.all(others);
     progress.finish(final);
-    if (opts.json) io.stdout.write(`${JSON.stringify(await buildRunReport(app.store, final), null, 2)}\n`);
-    return final.status === RunStatus.succeeded ? ExitCode.ok : ExitCode.pipelineFailed;
+    const report = opts.json ? await buildRunReport(app.store, final) : null;
+    return { exitCode: final.status === RunStatus.succeeded ? ExitCode.ok : ExitCode.pipelineFailed, report };
   } finally {
     unsubscribe();
     progress.stop();
