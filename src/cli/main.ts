@@ -10,6 +10,7 @@ import { registerArtifactsCommand } from "./commands/artifacts.js";
 import { registerAuditCommand } from "./commands/audit.js";
 import { registerDeployCommand } from "./commands/deploy.js";
 import { registerOnboardCommand } from "./commands/onboard.js";
+import { registerHealingCommands } from "./commands/healing.js";
 import { ExitCode, type CliIO } from "./io.js";
 
 /** Codes that mean the user gave bad input (exit 2); everything else unexpected is internal (exit 3). */
@@ -51,6 +52,7 @@ export function buildProgram(io: CliIO, setExit: (code: number) => void): Comman
   registerAuditCommand(program, ctx);
   registerDeployCommand(program, ctx);
   registerOnboardCommand(program, ctx);
+  registerHealingCommands(program, ctx);
   return program;
 }
 

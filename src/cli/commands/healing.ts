@@ -1,0 +1,75 @@
+import type { Command } from "commander";
+import { ErrorCode, PitstopError } from "../../core/errors.js";
+import { ENVIRONMENTS, isEnvironment, type Environment } from "../../core/healing/environment.js";
+import { FeedbackValue } from "../../core/healing/feedback.js";
+import { qTable, type QTableView } from "../../core/healing/policies/q-table.js";
+import { createAuditLog } from "../../healing/audit/create-audit-log.js";
+import { table } from "../format.js";
+import type { CommandContext } from "../io.js";
+import { withStore } from "./inspect.js";
+
+function environmentOf(name: string): Environment {
+  if (!isEnvironment(name)) throw new PitstopError(ErrorCode.USAGE, `--env ${JSON.stringify(name)}: use one of ${ENVIRONMENTS.join(", ")}`);
+  return name;
+}
+
+/** The seeds' show_qtable: learned value (and visit count) per problem type × action. */
+export function renderQTable(view: QTableView): string {
+  if (view.rows.length === 0) return "";
+  const header = ["PROBLEM", ...view.actions, "BEST"];
+  const rows = view.rows.map((r) => [r.problem, ...r.cells.map((c) => (c.n > 0 ? `${c.q.toFixed(2)} (${c.n})` : "·")), r.best ?? "-"]);
+  return table([header, ...rows]);
+}
+
+export function registerHealingCommands(program: Command, ctx: CommandContext): void {
+  program
+    .command("qtable")
+    .description("print the learned Q-table of an environment: value (visits) per failure type × action")
+    .option("--env <env>", `environment (${ENVIRONMENTS.join(", ")})`, "stage")
+    .option("--json", "print as JSON")
+    .action(async (opts: { env: string; json?: boolean }) => {
+      const env = environmentOf(opts.env);
+      await withStore(ctx, async (store) => {
+        const stored = await store.healing.getPolicyState(env);
+        if (opts.json) {
+          ctx.io.stdout.write(`${JSON.stringify({ environment: env, version: stored?.version ?? 0, state: stored?.state ?? null, table: stored?.state.kind === "q-learning" ? qTable(stored.state) : null }, null, 2)}\n`);
+          return;
+        }
+        if (!stored) {
+          ctx.io.stdout.write(`no learned values for ${env} yet: the table fills as healing decisions are verified\n`);
+          return;
+        }
+        if (stored.state.kind !== "q-learning") {
+          ctx.io.stdout.write(`${env} uses the rules policy (state version ${stored.version}); it keeps no Q-table\n`);
+          return;
+        }
+        const view = qTable(stored.state);
+        ctx.io.stdout.write(view.rows.length === 0 ? `the ${env} Q-table is empty\n` : `Q-table of ${env} (version ${stored.version}); value (visits), · = never tried\n${renderQTable(view)}`);
+      });
+    });
+
+  program
+    .command("feedback")
+    .description("accept or reject a healing decision; stored beside its outcome, never folded into the reward")
+    .argument("<decision>", "decision id")
+    .argument("<verdict>", "accept or reject")
+    .option("--note <text>", "why")
+    .option("--by <name>", "who gives it (default: $USER)")
+    .action(async (decisionId: string, verdict: string, opts: { note?: string; by?: string }) => {
+      if (verdict !== FeedbackValue.accept && verdict !== FeedbackValue.reject) {
+        throw new PitstopError(ErrorCode.USAGE, `feedback verdict ${JSON.stringify(verdict)}: use accept or reject`);
+      }
+      const by = opts.by ?? ctx.io.env.USER ?? "unknown";
+      await withStore(ctx, async (store) => {
+        const at = Date.now();
+        const record = await store.healing.addFeedback({ decisionId, at, by, verdict, note: opts.note ?? null });
+        await createAuditLog({ store: store.audit, now: Date.now }).append({
+          type: "FEEDBACK",
+          actor: `user:${by}`,
+          subject: { decisionId },
+          data: { verdict, note: opts.note ?? null },
+        });
+        ctx.io.stdout.write(`recorded ${record.verdict} for decision ${decisionId} by ${by}\n`);
+      });
+    });
+}
