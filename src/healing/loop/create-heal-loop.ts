@@ -1,0 +1,208 @@
+import { ErrorCode, PitstopError } from "../../core/errors.js";
+import { HealAction } from "../../core/healing/actions.js";
+import type { Decision } from "../../core/healing/decide.js";
+import type { EnvironmentPolicy } from "../../core/healing/environment-policy.js";
+import { problemTypeOf, targetsOf, type IncidentContext } from "../../core/healing/incident.js";
+import { checkPrecondition } from "../../core/healing/preconditions.js";
+import { screenAction } from "../../core/healing/screen-action.js";
+import type { Verdict } from "../../core/healing/verdict.js";
+import type { DeployTarget } from "../../deploy/port.js";
+import type { IncidentRecord } from "../../store/port.js";
+import { ACTUATORS, UNWIRED_ACTIONS } from "./actuators.js";
+import { analyzeEvent, deployFacts, incidentKey, mainTarget } from "./analyze.js";
+import type { HandleOptions, HealEvent, HealLoopDeps, HealOutcome, HealStatus, HealStep } from "./heal-types.js";
+import { learnStep } from "./learn-step.js";
+import { actorOf, createRngSource, planStep, shieldStateFor } from "./plan-step.js";
+import { verifyTarget } from "./verify-action.js";
+
+export interface HealLoop {
+  /** Runs Analyze → Plan → Execute → Verify → Learn for one event, until healed, escalated or waiting. */
+  handle(event: HealEvent, options?: HandleOptions): Promise<HealOutcome>;
+  /** Approves a waiting decision (by someone other than its requester) and carries on with it. */
+  approve(decisionId: string, by: string): Promise<HealOutcome>;
+  /** A person (or API) asks for a named action: screened like a policy's pick; blocked names are refused and audited. */
+  requestAction(event: HealEvent, action: string, by: string): Promise<HealOutcome>;
+}
+
+/** One incident being worked on. */
+interface Run {
+  incident: IncidentRecord;
+  context: IncidentContext;
+  env: EnvironmentPolicy;
+  target: DeployTarget | null;
+  requestedBy: string;
+  steps: HealStep[];
+}
+
+type Executed = { step: HealStep; verdict: Verdict | null };
+
+/**
+ * The healing loop's shell (DESIGN.md §1, §6): MAPE-K over the store as Knowledge. No background
+ * work: callers feed events, and every step is awaited, so tests replay it exactly.
+ */
+export function createHealLoop(deps: HealLoopDeps): HealLoop {
+  const store = deps.store.healing;
+  const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+  const maxTries = deps.maxTries ?? 3;
+  const rngFor = createRngSource(deps);
+  const subjectOf = (run: Run, decisionId?: string) => ({ incidentId: run.incident.id, env: run.env.environment, ...(decisionId ? { decisionId } : {}) });
+
+  /** Actions already run on this incident's targets within the budget window. */
+  async function actionsTried(env: EnvironmentPolicy, context: IncidentContext): Promise<HealAction[]> {
+    const ids = new Set(targetsOf(context).map((t) => `${t.type}:${t.id}`));
+    const history = await store.listActions({ environment: env.environment, since: deps.now() - env.budgets.windowMs });
+    return history.filter((a) => a.target !== null && ids.has(`${a.target.type}:${a.target.id}`)).map((a) => a.action);
+  }
+
+  async function refresh(run: Run): Promise<void> {
+    const facts = run.target && run.context.deploy ? await deployFacts(run.target, run.context.deploy.app, deps.now()) : {};
+    run.context = { ...run.context, ...facts, actionsTried: await actionsTried(run.env, run.context) };
+  }
+
+  /** Analyze: the event → an open incident, audited with the raw event. */
+  async function analyze(event: HealEvent, requestedBy: string): Promise<Run> {
+    const env = deps.policyFile[event.environment];
+    const target = event.kind === "job_failure" ? null : deps.targets(event.environment);
+    let context = await analyzeEvent(event, target, [], deps.now());
+    context = { ...context, actionsTried: await actionsTried(env, context) };
+    const incident = await store.openIncident({
+      id: deps.newId(), at: event.at, environment: event.environment, kind: context.kind,
+      target: mainTarget(context, event), signature: context.signature?.hash ?? null, context,
+    });
+    const run: Run = { incident, context, env, target, requestedBy, steps: [] };
+    await deps.audit.append({ type: "RUNTIME_EMIT", actor: "system", subject: subjectOf(run), data: { event } });
+    await deps.audit.append({ type: "INCIDENT_OPENED", actor: "system", subject: subjectOf(run), data: { incident: { kind: context.kind, target: incident.target, context } } });
+    deps.log.info({ incidentId: incident.id, kind: context.kind, env: env.environment }, "incident opened");
+    return run;
+  }
+
+  const plan = (run: Run, override?: (d: Decision) => Decision) =>
+    planStep(deps, { incident: run.incident, context: run.context, env: run.env, requestedBy: run.requestedBy, rng: rngFor(run.env, `${incidentKey(run.incident)}#${run.steps.length}`), ...(override ? { override } : {}) });
+
+  async function refuse(run: Run, decision: Decision & { id: string }, reason: string, unsafe: boolean): Promise<Executed> {
+    await store.updateDecision(decision.id, { status: "refused", outcome: { reason } });
+    await deps.audit.append({ type: unsafe ? "UNSAFE_ACTION_REFUSED" : "ORCH_REFUSE", actor: "system", subject: subjectOf(run, decision.id), data: { action: decision.chosen, reason } });
+    deps.log.warn({ decisionId: decision.id, action: decision.chosen, reason }, "action refused");
+    return { step: { decisionId: decision.id, action: decision.chosen, status: "refused", verdict: null, reason }, verdict: null };
+  }
+
+  /** Execute (re-screened first), then Verify and Learn. */
+  async function execute(run: Run, decision: Decision & { id: string }): Promise<Executed> {
+    const now = deps.now();
+    const screening = screenAction(decision.chosen, run.context, run.env, await shieldStateFor(store, run.env, now));
+    if (!screening.ok) return refuse(run, decision, screening.reason, screening.unsafe);
+    const actuator = ACTUATORS[decision.chosen];
+    const ctx = { incidentId: run.incident.id, incident: run.context, target: run.target, notifiers: deps.notifiers ?? [], now, reason: decision.forcedBy ?? decision.escalateReason ?? `policy chose ${decision.chosen}` };
+    if (!UNWIRED_ACTIONS.has(decision.chosen)) {
+      // Recorded before it runs, so an event handled meanwhile already counts it (cooldown, budget).
+      await store.updateDecision(decision.id, { status: "executing" });
+      await store.recordAction({ decisionId: decision.id, action: decision.chosen, environment: run.env.environment, target: decision.target, signature: run.context.signature?.hash ?? null, at: now });
+    }
+    const result = await actuator(ctx);
+    if (!result.executed) return refuse(run, decision, result.reason, false);
+    await deps.audit.append({ type: "ORCH_EXEC", actor: "system", subject: subjectOf(run, decision.id), data: { action: decision.chosen, target: decision.target, ok: result.ok, detail: result.detail } });
+    return verifyAndLearn(run, decision, result);
+  }
+
+  async function verifyAndLearn(run: Run, decision: Decision & { id: string }, result: { ok: boolean; detail: Record<string, unknown> }): Promise<Executed> {
+    const step: HealStep = { decisionId: decision.id, action: decision.chosen, status: "executed", verdict: null, reason: null };
+    if (decision.chosen === HealAction.escalate) {
+      await store.updateDecision(decision.id, { status: "verified", outcome: { actuator: result.detail } });
+      return { step, verdict: null };
+    }
+    let v: { verdict: Verdict; reason: string };
+    if (!result.ok) v = { verdict: "failed", reason: `the action failed: ${String(result.detail["error"] ?? "no detail")}` };
+    else if (run.target && run.context.deploy) v = await verifyTarget(run.target, deps.verify, { now: deps.now, sleep });
+    else v = { verdict: "inconclusive", reason: "nothing to probe for this incident" };
+    const at = deps.now();
+    await store.updateDecision(decision.id, { status: "verified", verdict: v.verdict, verifiedAt: at, outcome: { actuator: result.detail, verification: v } });
+    const subject = subjectOf(run, decision.id);
+    await deps.audit.append({ type: "ACTION_VERIFIED", actor: "system", subject, data: { action: decision.chosen, verdict: v.verdict, reason: v.reason } });
+    if (v.verdict === "healed") await deps.audit.append({ type: "SYSTEM_STABLE", actor: "system", subject, data: { action: decision.chosen, reason: v.reason } });
+    if (v.verdict !== "inconclusive") {
+      const learned = await learnStep(store, run.env, { problem: problemTypeOf(run.context), action: decision.chosen, verdict: v.verdict });
+      deps.log.info({ decisionId: decision.id, verdict: v.verdict, ...learned }, "learned from outcome");
+    }
+    return { step: { ...step, verdict: v.verdict, reason: v.reason }, verdict: v.verdict };
+  }
+
+  async function finish(run: Run, status: HealStatus, note: string | null): Promise<HealOutcome> {
+    if (status === "healed" || status === "failed" || status === "escalated" || status === "inconclusive") {
+      await store.resolveIncident(run.incident.id, { at: deps.now(), status, note });
+    }
+    return { incidentId: run.incident.id, status, decisionId: run.steps.at(-1)?.decisionId ?? null, steps: run.steps };
+  }
+
+  async function awaitApproval(run: Run, decision: Decision & { id: string }): Promise<HealOutcome> {
+    await store.requestApproval({ decisionId: decision.id, requestedBy: run.requestedBy, at: deps.now() });
+    await deps.audit.append({ type: "APPROVAL_REQUESTED", actor: actorOf(run.requestedBy), subject: subjectOf(run, decision.id), data: { action: decision.chosen, target: decision.target } });
+    run.steps.push({ decisionId: decision.id, action: decision.chosen, status: "awaiting_approval", verdict: null, reason: "needs an approval by someone other than the requester" });
+    return finish(run, "awaiting_approval", null);
+  }
+
+  /** Decide → execute → verify until healed, escalated, refused or waiting; then escalate after maxTries failures. */
+  async function drive(run: Run, first?: { decision: Decision & { id: string }; approved: boolean }): Promise<HealOutcome> {
+    let next = first;
+    for (;;) {
+      const decision = next?.decision ?? (await plan(run));
+      const approved = next?.approved ?? false;
+      next = undefined;
+      if (decision.needsApproval && !approved) return awaitApproval(run, decision);
+      const { step, verdict } = await execute(run, decision);
+      run.steps.push(step);
+      if (step.status === "refused") return finish(run, "refused", step.reason);
+      if (decision.chosen === HealAction.escalate) return finish(run, "escalated", decision.forcedBy ?? decision.escalateReason);
+      if (verdict === "healed" || verdict === "inconclusive") return finish(run, verdict, step.reason);
+      if (run.steps.filter((s) => s.status === "executed").length >= maxTries) {
+        next = { decision: await plan(run, escalateInstead(`${maxTries} tries did not heal it`)), approved: false };
+      }
+      await refresh(run);
+    }
+  }
+
+  return {
+    async handle(event, options = {}) {
+      const run = await analyze(event, options.requestedBy ?? "system");
+      return drive(run);
+    },
+
+    async approve(decisionId, by) {
+      const record = await store.getDecision(decisionId);
+      if (record === null) throw new PitstopError(ErrorCode.DECISION_NOT_FOUND, `no decision ${decisionId}: see \`pitstop decisions\` for the ids`);
+      const incident = await store.getIncident(record.incidentId);
+      if (incident === null) throw new PitstopError(ErrorCode.INTERNAL, `decision ${decisionId} names incident ${record.incidentId}, which is not stored`);
+      const env = deps.policyFile[record.environment];
+      const run: Run = { incident, context: incident.context, env, target: deps.targets(record.environment), requestedBy: record.requestedBy, steps: [] };
+      try {
+        await store.approve({ decisionId, by, at: deps.now() });
+      } catch (e) {
+        const reason = e instanceof Error ? e.message : String(e);
+        await deps.audit.append({ type: "ORCH_REFUSE", actor: actorOf(by), subject: subjectOf(run, decisionId), data: { action: record.action, approval: "refused", reason } });
+        throw e;
+      }
+      await deps.audit.append({ type: "APPROVAL_GRANTED", actor: actorOf(by), subject: subjectOf(run, decisionId), data: { action: record.action } });
+      await refresh(run);
+      return drive(run, { decision: { ...record.explanation, id: decisionId }, approved: true });
+    },
+
+    async requestAction(event, action, by) {
+      const run = await analyze(event, by);
+      const screening = screenAction(action, run.context, run.env, await shieldStateFor(store, run.env, deps.now()));
+      if (!screening.ok) {
+        const type = screening.unsafe ? "UNSAFE_ACTION_REFUSED" : "ORCH_REFUSE";
+        await deps.audit.append({ type, actor: actorOf(by), subject: subjectOf(run), data: { action, code: screening.code, reason: screening.reason } });
+        run.steps.push({ decisionId: "", action, status: "refused", verdict: null, reason: screening.reason });
+        return { incidentId: run.incident.id, status: "refused", decisionId: null, steps: run.steps };
+      }
+      const chosen = screening.action;
+      const pre = checkPrecondition(chosen, run.context);
+      const decision = await plan(run, (d) => ({ ...d, chosen, target: pre.ok ? pre.target : null, explore: false, propensity: 1, needsApproval: screening.needsApproval, forcedBy: `requested by ${by}` }));
+      return drive(run, { decision, approved: false });
+    },
+  };
+}
+
+/** A decision that tells people instead of trying again: the policy's explanation is kept. */
+function escalateInstead(reason: string): (d: Decision) => Decision {
+  return (d) => ({ ...d, chosen: HealAction.escalate, target: null, explore: false, propensity: 1, needsApproval: false, forcedBy: reason, escalate: true, escalateReason: reason });
+}
