@@ -1,3 +1,4 @@
+import { existsSync } from "node:fs";
 import { spawn } from "node:child_process";
 import { realpath, stat } from "node:fs/promises";
 import { resolve as resolvePath } from "node:path";
@@ -180,12 +181,26 @@ function bwrapArgs(input: { spec: ExecSpec; cwd: string; writable: string[]; hid
     if (dir === "/run" && input.spec.network) continue; // DNS (resolv.conf) often lives under /run
     args.push("--tmpfs", dir);
   }
+  // A checkout under /tmp whose node_modules/.bin is on the job's PATH is mounted back read-only,
+  // so its tools still run (/root and /home stay hidden: the sandbox uid could not reach them anyway).
+  for (const dir of nodeModulesOnPath(input.spec.env.PATH)) args.push("--ro-bind", dir, dir);
   // After the tmpfs mounts, so a workspace under /tmp, /home or /root is mounted back on top.
   for (const path of [input.cwd, ...input.writable]) args.push("--bind", path, path);
   args.push("--chdir", input.cwd, "--unshare-all");
   if (input.spec.network) args.push("--share-net");
   args.push("--die-with-parent", "--new-session", "--json-status-fd", "3", "--", ...command);
   return args;
+}
+
+/** `<dir>/node_modules` for every `<dir>/node_modules/.bin` on PATH under /tmp (its links point into it). */
+function nodeModulesOnPath(pathEnv: string | undefined): string[] {
+  const out = new Set<string>();
+  for (const entry of (pathEnv ?? "").split(":")) {
+    if (!entry.startsWith("/tmp/") || !entry.endsWith("/node_modules/.bin")) continue;
+    const dir = entry.slice(0, -"/.bin".length);
+    if (existsSync(dir)) out.add(dir);
+  }
+  return [...out];
 }
 
 /**

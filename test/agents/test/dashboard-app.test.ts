@@ -17,7 +17,7 @@ afterEach(async () => {
 const SKIP = new Set(["dist", "reports", ".pitstop", "node_modules"]);
 
 describe("test stage on examples/dashboard-app", () => {
-  it("runs the short-form test stage green: npm test (tsc + node --test), 49 tests from the JUnit it writes", { timeout: 120_000 }, async () => {
+  it("runs the short-form test stage green: npm test (tsc + node --test), every test from the JUnit it writes", { timeout: 120_000 }, async () => {
     const src = path.join(REPO_ROOT, "examples", "dashboard-app");
     const ws = await mkdtemp(path.join(os.tmpdir(), "pitstop-dashboard-"));
     dirs.push(ws);
@@ -34,8 +34,10 @@ describe("test stage on examples/dashboard-app", () => {
     expect(out.ok).toBe(true);
     const data = out.stage?.data as unknown as TestStageData;
     expect(data).toMatchObject({ runner: "node", mode: "script", command: "npm test", junit: "reports/junit.xml" });
-    expect(data.counts).toEqual({ total: 49, passed: 49, failed: 0, errored: 0, skipped: 0 });
-    expect(out.stage?.summary).toBe("49 passed (node)");
-    expect(out.tests).toHaveLength(49);
+    // The app's suite grows; what matters is that every case in its JUnit is counted and passed.
+    const total = out.tests?.length ?? 0;
+    expect(total).toBeGreaterThan(40);
+    expect(data.counts).toEqual({ total, passed: total, failed: 0, errored: 0, skipped: 0 });
+    expect(out.stage?.summary).toBe(`${total} passed (node)`);
   });
 });
