@@ -11,6 +11,7 @@ import { registerAuditCommand } from "./commands/audit.js";
 import { registerDeployCommand } from "./commands/deploy.js";
 import { registerOnboardCommand } from "./commands/onboard.js";
 import { registerHealingCommands } from "./commands/healing.js";
+import { registerDemoCommand } from "./commands/demo.js";
 import { ExitCode, type CliIO } from "./io.js";
 
 /** Codes that mean the user gave bad input (exit 2); everything else unexpected is internal (exit 3). */
@@ -53,6 +54,7 @@ export function buildProgram(io: CliIO, setExit: (code: number) => void): Comman
   registerDeployCommand(program, ctx);
   registerOnboardCommand(program, ctx);
   registerHealingCommands(program, ctx);
+  registerDemoCommand(program, ctx);
   return program;
 }
 

@@ -134,6 +134,9 @@ export function createDashboardServer(options: DashboardOptions): Server {
         if (options.unhealthy === true) {
           return sendJson(req, res, 503, { status: "unhealthy", release: options.release, pid: process.pid, reason: "FAULT_UNHEALTHY=1 (injected bad release)" });
         }
+        if (options.faults?.unhealthy() === true) {
+          return sendJson(req, res, 503, { status: "unhealthy", release: options.release, pid: process.pid, reason: "POST /__faults/unhealthy (release turned bad)" });
+        }
         return sendJson(req, res, 200, { status: "ok", release: options.release, pid: process.pid });
       case "datasets":
         return sendJson(req, res, 200, { datasets: await catalog.list() });

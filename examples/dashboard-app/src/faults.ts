@@ -9,7 +9,8 @@ import type { IncomingMessage, ServerResponse } from "node:http";
  *   POST /__faults/latency {"ms": n}  every later request waits n ms before it is served
  *   POST /__faults/cpu {"ms": n}      burn CPU for n ms (overload), in slices so requests still trickle through
  *   POST /__faults/crash              answer 202, then exit with code 1
- *   POST /__faults/clear              latency 0, stop any CPU burn
+ *   POST /__faults/unhealthy          /health answers 503 from now on (a release that turns bad while live)
+ *   POST /__faults/clear              latency 0, stop any CPU burn, /health healthy again
  */
 
 export const FAULT_PREFIX = "/__faults";
@@ -22,6 +23,8 @@ const BURN_SLICE_MS = 100;
 export interface FaultHooks {
   /** Delay to apply before serving a normal request (0 when no latency fault is set). */
   latencyMs(): number;
+  /** True after POST /__faults/unhealthy until /clear: /health answers 503. */
+  unhealthy(): boolean;
   /** Serves a /__faults request; the caller has already checked the path prefix. */
   handle(req: IncomingMessage, res: ServerResponse): Promise<void>;
 }
@@ -73,6 +76,7 @@ function reply(res: ServerResponse, status: number, body: unknown): void {
 
 export function createFaultHooks(options: FaultHooksOptions): FaultHooks {
   let latency = 0;
+  let unhealthy = false;
   // Bumped by clear (and by a new burn) so a running burn stops at its next slice.
   let burnGeneration = 0;
 
@@ -106,14 +110,18 @@ export function createFaultHooks(options: FaultHooksOptions): FaultHooks {
       case "/crash":
         res.once("finish", () => options.crash());
         return reply(res, 202, { fault: "crash", pid: process.pid, exitCode: 1 });
+      case "/unhealthy":
+        unhealthy = true;
+        return reply(res, 200, { fault: "unhealthy", pid: process.pid });
       case "/clear":
         latency = 0;
+        unhealthy = false;
         burnGeneration++;
         return reply(res, 200, { fault: "clear" });
       default:
-        throw new FaultRequestError(404, `unknown fault ${action}; use latency, cpu, crash or clear`);
+        throw new FaultRequestError(404, `unknown fault ${action}; use latency, cpu, crash, unhealthy or clear`);
     }
   }
 
-  return { latencyMs: () => latency, handle };
+  return { latencyMs: () => latency, unhealthy: () => unhealthy, handle };
 }

@@ -1,0 +1,159 @@
+import { cp, mkdir, readFile, readdir, rm } from "node:fs/promises";
+import path from "node:path";
+import { DEFAULT_DATA_QUALITY_RULES } from "../../core/healing/data-quality.js";
+import type { DeployTarget } from "../../deploy/port.js";
+import { createDataQualityCheck } from "../../healing/detectors/data-quality-check.js";
+import { DetectorKind, type Detector, type DetectorEvent } from "../../healing/detectors/detector-event.js";
+import { createOverloadWatch } from "../../healing/detectors/overload-watch.js";
+import { createWorkerWatch } from "../../healing/detectors/worker-watch.js";
+import type { FaultInjector } from "../../healing/inject/create-fault-injector.js";
+
+/**
+ * The demo's scenarios: each injects a real fault into the deployed example app and returns the
+ * event a detector raised about it (or, where no detector watches that fault, the event built from
+ * what was observed), with the time the fault took effect. The loop is run by the caller.
+ */
+
+export interface ScenarioContext {
+  target: DeployTarget;
+  /** The environment's public URL (the proxy in front of the workers). */
+  url: string;
+  injector: FaultInjector;
+  /** The example's datasets, copied before one is broken. */
+  datasetsDir: string;
+  workDir: string;
+  environment: "stage";
+  /** `<env>/<app>`: what every incident of the demo names. */
+  subject: string;
+}
+
+export interface Injected {
+  /** Epoch ms when the fault took effect: time to recover is measured from here. */
+  injectedAt: number;
+  event: DetectorEvent;
+  /** What was injected, in a few words (for the table and the JSON). */
+  fault: string;
+}
+
+export interface Scenario {
+  name: string;
+  /** The decision the stage policy should make. */
+  expected: string;
+  /** False when the loop cannot heal it by design (escalate) or its actuator is not wired. */
+  healable: boolean;
+  inject: (c: ScenarioContext) => Promise<Injected>;
+}
+
+/** Resolves with a detector's first event, or rejects after `ms`; the detector is stopped either way. */
+async function firstEvent(make: (emit: (e: DetectorEvent) => void) => Detector, ms: number, what: string): Promise<DetectorEvent> {
+  let detector: Detector | null = null;
+  try {
+    return await new Promise<DetectorEvent>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`${what}: no detector event within ${ms} ms`)), ms);
+      detector = make((e) => {
+        clearTimeout(timer);
+        resolve(e);
+      });
+      detector.start();
+    });
+  } finally {
+    await (detector as Detector | null)?.stop();
+  }
+}
+
+async function until(check: () => Promise<boolean>, ms: number, what: string): Promise<void> {
+  for (const end = Date.now() + ms; Date.now() < end; ) {
+    if (await check()) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`${what}: not observed within ${ms} ms`);
+}
+
+const base = (c: ScenarioContext) => ({ environment: c.environment, target: c.subject });
+
+async function crash(c: ScenarioContext): Promise<Injected> {
+  const worker = (await c.target.status()).workers.find((w) => w.alive);
+  if (!worker) throw new Error("crash: no live worker to kill");
+  // The whole process group, as a real crash takes the app and its shell together.
+  process.kill(-worker.pid, "SIGKILL");
+  const injectedAt = Date.now();
+  const event = await firstEvent((emit) => createWorkerWatch({ ...base(c), emit, intervalMs: 100, status: () => c.target.status() }), 10_000, "crash");
+  return { injectedAt, event, fault: `SIGKILL worker pid ${worker.pid}` };
+}
+
+/** A pid and its descendants: a worker is a shell and the app it started, and the app is what burns CPU. */
+async function processTree(pid: number): Promise<number[]> {
+  const tasks = await readdir(`/proc/${pid}/task`).catch(() => [] as string[]);
+  const children = await Promise.all(tasks.map((t) => readFile(`/proc/${pid}/task/${t}/children`, "utf8").catch(() => "")));
+  const kids = children.join(" ").split(/\s+/).filter(Boolean).map(Number);
+  return [pid, ...(await Promise.all(kids.map(processTree))).flat()];
+}
+
+async function overload(c: ScenarioContext): Promise<Injected> {
+  const injection = await c.injector.overload(c.url, 3000);
+  const pids = async () => (await Promise.all((await c.target.status()).workers.filter((w) => w.alive).map((w) => processTree(w.pid)))).flat();
+  const event = await firstEvent((emit) => createOverloadWatch({ ...base(c), emit, pids, cpuPercent: 50, intervalMs: 250 }), 10_000, "overload");
+  // Stop the burn once it has been seen (on every worker: the proxy picked one of them).
+  for (const u of await workerUrls(c)) await c.injector.clear(u);
+  return { injectedAt: injection.at, event, fault: "POST /__faults/cpu 3000 ms" };
+}
+
+/** Each live worker's own URL: per-process faults must reach every worker, not the one the proxy picks. */
+async function workerUrls(c: ScenarioContext): Promise<string[]> {
+  return (await c.target.status()).workers.filter((w) => w.alive).map((w) => `http://127.0.0.1:${w.port}`);
+}
+
+async function falseAlarm(c: ScenarioContext): Promise<Injected> {
+  // A latency spike shorter than one probe window: the detector fires, the app recovers alone.
+  const urls = await workerUrls(c);
+  const injections = await Promise.all(urls.map((u) => c.injector.falseAlarm(u, 400, 400)));
+  const event: DetectorEvent = { kind: DetectorKind.false_alarm, ...base(c), at: Date.now(), evidence: { injections: injections.map((i) => i.details), recovered: (await c.target.health()).healthy } };
+  return { injectedAt: Math.min(...injections.map((i) => i.at)), event, fault: `400 ms latency spike on ${urls.length} worker(s), cleared` };
+}
+
+async function badRelease(c: ScenarioContext): Promise<Injected> {
+  const { workers, current } = await c.target.status();
+  // Every worker of the live release turns bad (the hook is per process), as a bad config would.
+  for (const w of workers.filter((x) => x.alive)) {
+    const res = await fetch(`http://127.0.0.1:${w.port}/__faults/unhealthy`, { method: "POST" });
+    if (!res.ok) throw new Error(`bad release: worker ${w.pid} answered ${res.status} to /__faults/unhealthy: ${(await res.text()).trim()}`);
+    await res.text();
+  }
+  const injectedAt = Date.now();
+  await until(async () => !(await c.target.health()).healthy, 10_000, "bad release");
+  const health = await c.target.health();
+  const event: DetectorEvent = { kind: DetectorKind.deploy_unhealthy, ...base(c), at: Date.now(), evidence: { release: current?.id ?? null, health } };
+  return { injectedAt, event, fault: `release ${current?.id ?? "?"} /health → 503` };
+}
+
+async function flakyTest(c: ScenarioContext): Promise<Injected> {
+  const marker = path.join(c.workDir, "flaky.marker");
+  const injection = await c.injector.flakyTest(marker);
+  // The demo does not run the test stage, so no test flakes for real: the event says so.
+  const event: DetectorEvent = { kind: DetectorKind.flaky_test, ...base(c), at: Date.now(), evidence: { simulated: true, marker, env: injection.env } };
+  return { injectedAt: injection.at, event, fault: "flaky-test event (simulated: no test run)" };
+}
+
+async function dataAnomaly(c: ScenarioContext): Promise<Injected> {
+  const copy = path.join(c.workDir, "datasets");
+  await rm(copy, { recursive: true, force: true });
+  await mkdir(c.workDir, { recursive: true });
+  await cp(c.datasetsDir, copy, { recursive: true });
+  // The copy is overwritten from the shipped file: the example's own datasets stay clean.
+  const injection = await c.injector.forceAnomaly(path.join(c.datasetsDir, "student_scores.csv"), "low_scores", path.join(copy, "student_scores.csv"));
+  let event: DetectorEvent | null = null;
+  const detector = createDataQualityCheck({ ...base(c), emit: (e) => (event ??= e), datasetsDir: copy, rules: DEFAULT_DATA_QUALITY_RULES });
+  await detector.checkNow();
+  await detector.stop();
+  if (event === null) throw new Error("data anomaly: the data-quality check found nothing");
+  return { injectedAt: injection.at, event, fault: injection.anomaly.breaks };
+}
+
+export const SCENARIOS: readonly Scenario[] = [
+  { name: "crash", expected: "restart", healable: true, inject: crash },
+  { name: "overload", expected: "scale_up", healable: true, inject: overload },
+  { name: "false alarm", expected: "noop", healable: true, inject: falseAlarm },
+  { name: "bad release", expected: "rollback", healable: true, inject: badRelease },
+  { name: "flaky test", expected: "rerun_failed_tests", healable: false, inject: flakyTest },
+  { name: "data anomaly", expected: "escalate", healable: false, inject: dataAnomaly },
+];

@@ -1,0 +1,111 @@
+import { stat } from "node:fs/promises";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import type { Command } from "commander";
+import { ErrorCode, PitstopError } from "../../core/errors.js";
+import { createLogger, openStore } from "../../app/create-app.js";
+import { ensureDemoApp, freePort, writeDemoPipeline } from "../../app/demo/demo-setup.js";
+import { formatDemoTable, runDemoScenarios, type ScenarioRow } from "../../app/demo/run-demo.js";
+import { loadConfig } from "../../config/config.js";
+import { createDeployTarget } from "../../deploy/adapters/create-deploy-target.js";
+import { createAuditLog } from "../../healing/audit/create-audit-log.js";
+import { ExitCode, type CommandContext } from "../io.js";
+import { runPipelineFile } from "./run.js";
+
+interface DemoOptions {
+  exit?: boolean;
+  env: string;
+  port?: string;
+  json?: boolean;
+}
+
+/** pitstop's package root: three levels up from src/cli/commands (vitest) and dist/cli/commands. */
+const PACKAGE_ROOT = fileURLToPath(new URL("../../..", import.meta.url));
+
+export function registerDemoCommand(program: Command, ctx: CommandContext): void {
+  program
+    .command("demo")
+    .description("onboard the example app in stage, deploy it, inject six faults and let the healing loop handle them")
+    .option("--exit", "stop the deployed app at the end and exit (for CI)")
+    .option("--env <env>", "environment (the demo runs in stage only)", "stage")
+    .option("--port <n>", "public port of the deployed app (default: a free port)")
+    .option("--json", "print the summary as JSON on stdout; progress goes to stderr")
+    .addHelpText("after", "\nExit codes: 0 every scenario went as expected and the audit chain is intact, 1 otherwise, 2 bad input, 3 internal error.")
+    .action(async (opts: DemoOptions) => ctx.setExit(await demo(ctx, opts)));
+}
+
+async function exists(p: string): Promise<boolean> {
+  return stat(p).then(() => true, () => false);
+}
+
+function parsePort(text: string | undefined): number | null {
+  if (text === undefined) return null;
+  const n = Number(text);
+  if (!/^\d+$/.test(text) || n < 1 || n > 65535) throw new PitstopError(ErrorCode.USAGE, `--port ${JSON.stringify(text)}: give a port from 1 to 65535`);
+  return n;
+}
+
+async function demo(ctx: CommandContext, opts: DemoOptions): Promise<number> {
+  const { io } = ctx;
+  if (opts.env !== "stage") {
+    io.stderr.write(`pitstop: --env ${opts.env}: the demo runs in stage only (stage is seeded, so two demos decide the same; prod would wait for approvals)\n`);
+    return ExitCode.usage;
+  }
+  const say = opts.json ? io.stderr : io.stdout;
+  const port = parsePort(opts.port) ?? (await freePort());
+  // Each demo gets a fresh data directory unless one is named: the stage budgets (3 remediations per
+  // target and signature per hour) would otherwise mask the second demo's actions.
+  const named = ctx.globals().dataDir ?? io.env.PITSTOP_DATA_DIR;
+  const dataDir = named ?? path.join(".pitstop", "demo", new Date().toISOString().replace(/[:.]/g, "-"));
+  const config = loadConfig({ cwd: io.cwd, env: io.env, flags: { dataDir } });
+  say.write(`pitstop demo: data directory ${config.dataDir}\n`);
+  const exampleDir = path.join(PACKAGE_ROOT, "examples", "dashboard-app");
+  const tsc = path.join(PACKAGE_ROOT, "node_modules", "typescript", "bin", "tsc");
+
+  let store = await openStore(config);
+  let reused: boolean;
+  try {
+    ({ reused } = await ensureDemoApp(config.dataDir, exampleDir, createAuditLog({ store: store.audit, now: Date.now })));
+  } finally {
+    await store.close();
+  }
+  say.write(`${reused ? "reusing" : "onboarded"} dashboard-app in stage (workspace ${exampleDir})\n`);
+  const pipeline = await writeDemoPipeline(config.dataDir, { port, tsc: (await exists(tsc)) ? tsc : null });
+  for (const n of [1, 2]) {
+    say.write(`deploying release ${n} of 2 (${pipeline})\n`);
+    const runCtx = { ...ctx, globals: () => ({ ...ctx.globals(), dataDir: config.dataDir }) };
+    const { exitCode } = await runPipelineFile(runCtx, { file: pipeline, cwd: exampleDir, json: opts.json ?? false });
+    if (exitCode !== ExitCode.ok) {
+      io.stderr.write(`pitstop: the demo's pipeline failed (exit ${exitCode}); see \`pitstop logs\` for why\n`);
+      return ExitCode.pipelineFailed;
+    }
+  }
+
+  const health = { path: "/health", retries: 50, intervalMs: 100, timeoutMs: 1000 };
+  const target = createDeployTarget({ dataDir: config.dataDir, environment: "stage", settings: { target: "local", port, health, stopGraceMs: 1000 }, env: io.env });
+  const url = `http://127.0.0.1:${port}`;
+  const log = createLogger(config);
+  store = await openStore(config);
+  let result;
+  try {
+    say.write("\nscenarios (each: inject a real fault → detector event → heal loop):\n");
+    const onRow = (r: ScenarioRow) => say.write(`  ${r.scenario}: ${r.fault} → ${r.decision ?? "no decision"} → ${r.verdict}${r.note ? ` (${r.note})` : ""}\n`);
+    result = await runDemoScenarios({ store, target, url, exampleDir, workDir: path.join(config.dataDir, "demo"), log, onRow });
+  } finally {
+    await store.close();
+    log.flush();
+  }
+  say.write(`\n${formatDemoTable(result.rows)}\n\n`);
+  say.write(result.audit.ok ? `audit chain intact: ${result.audit.count} records\n` : `audit chain BROKEN: ${result.audit.message}\n`);
+  const ok = result.audit.ok && result.rows.every((r) => r.ok);
+  let stopped = false;
+  if (opts.exit) {
+    const r = await target.stop();
+    stopped = r.ok;
+    say.write(r.ok ? `stopped stage (${r.stoppedPids.length} process(es))\n` : `pitstop: stopping stage failed: ${r.error ?? "unknown error"}\n`);
+  } else {
+    say.write(`\nthe example app is still running at ${url}\nstop it with: npx pitstop --data-dir ${config.dataDir} deploy stop --env stage\n`);
+  }
+  if (opts.json) io.stdout.write(`${JSON.stringify({ ok, url, port, stopped, scenarios: result.rows, audit: result.audit }, null, 2)}\n`);
+  return ok && (!opts.exit || stopped) ? ExitCode.ok : ExitCode.pipelineFailed;
+}
