@@ -97,6 +97,8 @@ async function demo(ctx: CommandContext, opts: DemoOptions): Promise<number> {
   }
   say.write(`\n${formatDemoTable(result.rows)}\n\n`);
   say.write(result.audit.ok ? `audit chain intact: ${result.audit.count} records\n` : `audit chain BROKEN: ${result.audit.message}\n`);
+  const dd = `npx pitstop --data-dir ${config.dataDir}`;
+  say.write(`learned table: ${dd} qtable    audit: ${dd} audit verify    export: ${dd} audit export --out audit.jsonl\n`);
   const ok = result.audit.ok && result.rows.every((r) => r.ok);
   let stopped = false;
   if (opts.exit) {
