@@ -1,4 +1,4 @@
-import { copyFile, cp, mkdir, rename, rm, stat, symlink } from "node:fs/promises";
+import { copyFile, cp, mkdir, readdir, rename, rm, stat, symlink } from "node:fs/promises";
 import path from "node:path";
 import { glob } from "tinyglobby";
 
@@ -35,7 +35,7 @@ export async function copyRelease(input: CopyReleaseInput): Promise<{ files: num
   try {
     let files: number | null = null;
     if (input.files !== undefined && input.files.length > 0) files = await copyGlobs(src, input.files, tmp);
-    else await cp(src, tmp, { recursive: true, verbatimSymlinks: true, filter: (p) => keep(src, p, input.exclude) });
+    else await copyTree(src, tmp, input.exclude);
     const modules = path.join(src, "node_modules");
     if (await stat(modules).then((s) => s.isDirectory()).catch(() => false)) await symlink(modules, path.join(tmp, "node_modules"), "dir");
     await rm(input.dest, { recursive: true, force: true });
@@ -44,6 +44,19 @@ export async function copyRelease(input: CopyReleaseInput): Promise<{ files: num
   } catch (e) {
     await rm(tmp, { recursive: true, force: true });
     throw e;
+  }
+}
+
+/**
+ * The whole source but the skipped names, one top-level entry at a time: with the data directory
+ * inside the source (the default `.pitstop`), one `cp(src, dest)` is refused by Node as a copy
+ * into a subdirectory of itself before any filter runs.
+ */
+async function copyTree(src: string, dest: string, exclude: readonly string[]): Promise<void> {
+  for (const name of await readdir(src)) {
+    const from = path.join(src, name);
+    if (!keep(src, from, exclude)) continue;
+    await cp(from, path.join(dest, name), { recursive: true, verbatimSymlinks: true, filter: (p) => keep(src, p, exclude) });
   }
 }
 
