@@ -11,7 +11,8 @@ const nodeGlobals = {
 };
 
 export default tseslint.config(
-  { ignores: ["dist/**", "reports/**", "node_modules/**"] },
+  // .pitstop holds pitstop's data when it runs here (deployed release copies, reports).
+  { ignores: ["dist/**", "reports/**", "node_modules/**", ".pitstop/**"] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -53,8 +53,9 @@ async function eslintPlan(input: DetectInput, kind: "flat" | "legacy"): Promise<
   return {
     tool: "eslint",
     format: "eslint-json",
-    // Relative to the directory eslint runs in, which is how it resolves the option.
-    command: `${bin ?? "eslint"} . --format json-with-metadata --output-file ${shellQuote(path.relative(input.projectDir, report))}`,
+    // Relative to the directory eslint runs in, which is how it resolves the option. pitstop's own
+    // files in the workspace (reports, deployed release copies under .pitstop) are not the project's code.
+    command: `${bin ?? "eslint"} . --ignore-pattern '.pitstop/**' --format json-with-metadata --output-file ${shellQuote(path.relative(input.projectDir, report))}`,
     // ESLint 9 reads .eslintrc files only when asked to.
     env: kind === "legacy" ? { ESLINT_USE_FLAT_CONFIG: "false" } : {},
     reportFile: report,

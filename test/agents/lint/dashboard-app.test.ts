@@ -33,7 +33,7 @@ describe("lint stage on the real example app", () => {
     expect(out.stage?.summary).toBe("0 errors, 0 warnings (eslint, tsc)");
     expect(out.stage?.data).toMatchObject({ tools: ["eslint", "tsc"], counts: { error: 0, warning: 0, note: 0 }, total: 0 });
     expect(ctx.lines.filter((l) => l.startsWith("system: ▶")).map((l) => l.replace(/ --output-file .*/, ""))).toEqual([
-      "system: ▶ eslint: npx --no-install eslint . --format json-with-metadata",
+      "system: ▶ eslint: npx --no-install eslint . --ignore-pattern '.pitstop/**' --format json-with-metadata",
       "system: ▶ tsc: npx --no-install tsc --noEmit -p tsconfig.json --pretty false",
     ]);
     const read = readSarifFindings(await readFile(path.join(APP, SARIF_DIR, "lint.sarif"), "utf8"));

@@ -67,6 +67,13 @@ describe("lint stage: ESLint found from the project", () => {
     expect(sarif.runs[0].results).toEqual([]);
   });
 
+  it("does not lint pitstop's own files in the workspace (.pitstop: deployed release copies, reports)", async () => {
+    const dir = await project({ "eslint.config.mjs": ESLINT_CONFIG, "src/ok.js": "export const x = 1;\n", ".pitstop/deploy/dev/releases/1-1/src/bad.js": BAD_JS });
+    const { out, data } = await lint(dir);
+    expect(out.ok).toBe(true);
+    expect(data.total).toBe(0);
+  });
+
   it("fails on a lint error with the finding (file, line, rule) in stage data, the log and SARIF", async () => {
     const dir = await project({ "eslint.config.mjs": ESLINT_CONFIG, "src/bad.js": BAD_JS, "src/ok.js": "export const x = 1;\n" });
     const { out, ctx, data } = await lint(dir);
