@@ -73,7 +73,7 @@ export function createAgent(deps: AgentDeps): Agent {
     const key = keyOf(msg);
     if (running.has(key)) {
       // A redelivery of a job we are already running: the lease guards it, just ack.
-      void bus.ack(topic, group, [raw.id]);
+      void bus.ack(topic, group, [raw.id]).catch((e) => log.warn({ err: coerceError(e), topic }, "ack of a redelivered job failed"));
       return;
     }
     const controller = new AbortController();

@@ -34,13 +34,15 @@ export function createLogBatcher(opts: LogBatcherOptions): LogBatcher {
       clearTimeout(timer);
       timer = null;
     }
-    if (buf.length === 0) return sending;
+    if (buf.length === 0) return sending.catch(() => undefined);
     const batch = buf;
     const first = seq;
     seq += batch.length;
     buf = [];
-    sending = sending.then(() => opts.send(first, batch));
-    return sending;
+    // A failed send must not poison every later one: the chain goes on, the caller sees this failure.
+    const attempt = sending.catch(() => undefined).then(() => opts.send(first, batch));
+    sending = attempt;
+    return attempt;
   }
 
   return {

@@ -93,7 +93,9 @@ export async function runJob(
   const evidence = evidenceOf(outcome, logs.tail(), tests, signal.aborted);
   const status = signal.aborted ? "cancelled" : outcome.ok ? "succeeded" : "failed";
   const failureClass = status === "succeeded" ? null : classifyFailure(evidence);
-  await logs.stop();
+  // The lease must stop and the result must go out even when the last log batch cannot be sent:
+  // otherwise the orchestrator keeps renewing a lease for a job that is over.
+  await logs.stop().catch((e) => deps.log.warn({ err: coerceError(e), ...ref }, "could not send the last log lines"));
   clearInterval(lease);
   await acked;
   const finishedAt = deps.now();

@@ -126,6 +126,17 @@ export function createOrchestrator(deps: OrchestratorDeps): Orchestrator {
     } finally {
       taking.delete(run.id);
     }
+    try {
+      await startRunOwned(a, adoptedFrom);
+    } catch (e) {
+      // Not left half-owned: the next orchestrator (or a later start) can take it again.
+      active.delete(run.id);
+      throw e;
+    }
+  }
+
+  async function startRunOwned(a: ActiveRun, adoptedFrom: string | null): Promise<void> {
+    const run = a.run;
     await queue.run(run.id, async () => {
       const at = now();
       await engine.commit(a, {
@@ -188,8 +199,12 @@ export function createOrchestrator(deps: OrchestratorDeps): Orchestrator {
       const owner = run.ownerId;
       if (owner !== null && owner !== deps.instanceId && !dead.has(owner)) continue;
       if (owner !== null && owner !== deps.instanceId) deadInstances.add(owner);
-      await takeRun(run, owner);
-      adopted.push(run.id);
+      try {
+        await takeRun(run, owner);
+        adopted.push(run.id);
+      } catch (e) {
+        log.error({ err: coerceError(e), runId: run.id }, "could not adopt a run; leaving it for the next start");
+      }
     }
     for (const d of dead) await store.orchestrators.removeOrchestrator(d);
     return adopted;
@@ -262,15 +277,25 @@ export function createOrchestrator(deps: OrchestratorDeps): Orchestrator {
       return true;
     },
     waitForRun(runId) {
+      // The waiter is registered before the store is read, so a run that finishes in between
+      // still resolves it (onRunFinished or the read below, whichever comes first).
       return new Promise((resolve, reject) => {
+        let settled = false;
+        const done = (r: RunRecord) => {
+          if (settled) return;
+          settled = true;
+          resolve(r);
+        };
+        const list = waiters.get(runId) ?? [];
+        list.push(done);
+        waiters.set(runId, list);
         void store.runs.getRun(runId).then((r) => {
-          if (!r) return reject(new Error(`run ${runId} not found`));
-          if (r.status === RunStatus.succeeded || r.status === RunStatus.failed || r.status === RunStatus.cancelled) {
-            if (!active.has(runId)) return resolve(r);
+          if (!r) {
+            settled = true;
+            return reject(new Error(`run ${runId} not found`));
           }
-          const list = waiters.get(runId) ?? [];
-          list.push(resolve);
-          waiters.set(runId, list);
+          const terminal = r.status === RunStatus.succeeded || r.status === RunStatus.failed || r.status === RunStatus.cancelled;
+          if (terminal && !active.has(runId)) done(r);
         }, reject);
       });
     },

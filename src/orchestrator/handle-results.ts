@@ -54,11 +54,13 @@ export function createResultHandlers(deps: ResultDeps): HandlerMap<
       ],
     });
     deps.log.warn({ runId: active.run.id, jobId: msg.jobId, attempt: msg.attempt, type: msg.type }, "rejected result with a stale lease token");
-    if (msg.type === "job.started" || msg.type === "lease.extend") {
-      // The sender is alive and working on an attempt nobody wants any more: tell it to stop.
-      await deps.bus.publish(Topic.control, message("job.cancel", { runId: msg.runId, jobId: msg.jobId, attempt: msg.attempt, token: msg.token, reason: "lease no longer valid" }));
-    }
+    if (msg.type === "job.started" || msg.type === "lease.extend") await tellToStop(msg, "lease no longer valid");
     return null;
+  }
+
+  /** The sender is alive and working on an attempt nobody wants any more: tell it to stop. */
+  async function tellToStop(msg: AttemptMessage, reason: string): Promise<void> {
+    await deps.bus.publish(Topic.control, message("job.cancel", { runId: msg.runId, jobId: msg.jobId, attempt: msg.attempt, token: msg.token, reason }));
   }
 
   function onRun(msg: AttemptMessage, task: (active: ActiveRun) => Promise<void>): Promise<void> {
@@ -73,7 +75,12 @@ export function createResultHandlers(deps: ResultDeps): HandlerMap<
     "job.started": (msg) =>
       onRun(msg, async (active) => {
         const attempt = await current(active, msg);
-        if (!attempt || attempt.status !== AttemptStatus.queued) return;
+        if (!attempt) return;
+        if (attempt.status !== AttemptStatus.queued) {
+          // Already settled (lease expired, no agent, cancelled): the sender must not go on with it.
+          if (attempt.status !== AttemptStatus.running) await tellToStop(msg, "this attempt was already settled");
+          return;
+        }
         const at = now();
         if (deps.isDeadAgent(msg.agentId)) {
           await engine.settle(active, msg.jobId, { status: "lost", failureClass: "agent_lost", evidence: null, at, reason: `agent ${msg.agentId} belonged to a pitstop that is gone` });
@@ -97,7 +104,11 @@ export function createResultHandlers(deps: ResultDeps): HandlerMap<
     "lease.extend": (msg) =>
       onRun(msg, async (active) => {
         const attempt = await current(active, msg);
-        if (!attempt || attempt.status !== AttemptStatus.running) return;
+        if (!attempt) return;
+        if (attempt.status !== AttemptStatus.running) {
+          if (attempt.status !== AttemptStatus.queued) await tellToStop(msg, "this attempt was already settled");
+          return;
+        }
         await engine.commit(active, {
           attempts: [{ jobId: msg.jobId, attempt: msg.attempt, patch: { leaseExpiresAt: now() + deps.leaseMs } }],
           events: [],

@@ -77,7 +77,9 @@ export function registerInspectCommands(program: Command, ctx: CommandContext): 
           ctx.setExit(ExitCode.usage);
           return;
         }
-        await cancelRun({ runs: store.runs, now: Date.now }, run.id);
+        if (!(await cancelRun({ runs: store.runs, now: Date.now }, run.id))) {
+          throw new PitstopError(ErrorCode.RUN_NOT_FOUND, `run #${run.number} disappeared before it could be cancelled`);
+        }
         ctx.io.stdout.write(`cancellation of run #${run.number} requested; the pitstop driving it stops its jobs within a second\n`);
       });
     });
