@@ -8,6 +8,7 @@ import type { ExecutionPlan } from "../core/pipeline/plan.js";
 import type { TestCase } from "../core/run/test-case.js";
 import type { AttemptRecord, AuditHead, NewJob, NewRun, Store } from "./port.js";
 import { defineHealingConformance } from "./conformance-healing.js";
+import { defineRemedyConformance } from "./conformance-remedies.js";
 
 /** Minimal valid plan, plus one job with nested JSON to check exact round trips. */
 const PLAN: ExecutionPlan = { version: 1, pipelineFile: "p.yml", form: "full", env: {}, jobs: [] };
@@ -430,6 +431,7 @@ export function defineStoreConformance(name: string, factory: () => Promise<Stor
     });
 
     defineHealingConformance(() => store);
+    defineRemedyConformance(() => store);
 
     describe("lifecycle", () => {
       it("migrate is idempotent and keeps data", async () => {

@@ -4,8 +4,10 @@ import type { FailureClass, FailureEvidence } from "../core/failure/failure-clas
 import type { AttemptStatus, JobStatus, RunStatus } from "../core/run/status.js";
 import type { TestCase, TestCounts } from "../core/run/test-case.js";
 import type { HealingStore } from "./healing-port.js";
+import type { RemedyStore } from "./remedies-port.js";
 
 export type * from "./healing-port.js";
+export type * from "./remedies-port.js";
 
 /**
  * Store port: narrow stores per aggregate (DESIGN.md §3). One implementation over Kysely serves
@@ -17,9 +19,21 @@ export type * from "./healing-port.js";
  */
 
 export interface RunTrigger {
-  source: "cli" | "api" | "webhook" | "schedule";
-  /** Who or what triggered it (user name, webhook delivery id…). */
+  /** `heal`: the healing loop started it (a retry or a rerun of a failed job of another run). */
+  source: "cli" | "api" | "webhook" | "schedule" | "heal";
+  /** Who or what triggered it (user name, webhook delivery id, healing decision id…). */
   by: string | null;
+  /** Set when this run reruns one job of an earlier run on the same code. */
+  rerunOf?: RerunOf;
+}
+
+export interface RerunOf {
+  runId: string;
+  jobId: string;
+  /** The earlier run's attempt that failed. */
+  attempt: number;
+  /** Rerun only the tests that failed in that attempt (the test stage), not the whole job. */
+  failedTestsOnly: boolean;
 }
 
 export interface RunRecord {
@@ -299,6 +313,8 @@ export interface Store {
   readonly audit: AuditStore;
   /** Incidents, decisions, approvals, feedback, policy state, action history, breaker (healing-port.ts). */
   readonly healing: HealingStore;
+  /** Quarantined tests, flake history, detector thresholds (remedies-port.ts). */
+  readonly remedies: RemedyStore;
   /** Applies pending numbered migrations. Idempotent; safe to call from several processes. */
   migrate(): Promise<void>;
   /** Idempotent. */

@@ -4,6 +4,7 @@ import { createInitialMigration } from "./001-initial.js";
 import { createStageReportsMigration } from "./002-stage-reports.js";
 import { createAuditMigration } from "./003-audit.js";
 import { createHealingMigration } from "./004-healing.js";
+import { createRemediesMigration } from "./005-remedies.js";
 
 /**
  * The numbered migrations, listed statically (no directory scanning) so they work from `dist/`
@@ -15,6 +16,7 @@ export function createMigrationProvider(dialect: Store["dialect"]): MigrationPro
     "002-stage-reports": createStageReportsMigration(),
     "003-audit": createAuditMigration(),
     "004-healing": createHealingMigration(dialect),
+    "005-remedies": createRemediesMigration(dialect),
   };
   return { getMigrations: async () => migrations };
 }

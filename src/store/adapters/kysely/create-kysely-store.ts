@@ -10,6 +10,7 @@ import { guardMethods } from "./guard-methods.js";
 import { createKyselyHealingStore } from "./healing-store.js";
 import { createKyselyLogStore } from "./log-store.js";
 import { createKyselyOrchestratorStore } from "./orchestrator-store.js";
+import { createKyselyRemedyStore } from "./remedy-store.js";
 import { createKyselyRunStore } from "./run-store.js";
 import { createKyselyStageReportStore } from "./stage-report-store.js";
 import { createKyselyTestResultStore } from "./test-result-store.js";
@@ -61,6 +62,7 @@ export function createKyselyStore(options: KyselyStoreOptions): Store {
     orchestrators: guard(createKyselyOrchestratorStore(ctx)),
     audit: guard(createKyselyAuditStore(ctx)),
     healing: guard(createKyselyHealingStore(ctx)),
+    remedies: guard(createKyselyRemedyStore(ctx)),
     migrate: guard({ migrate: () => runMigrations(options) }).migrate,
     close(): Promise<void> {
       closing ??= options.db.destroy();

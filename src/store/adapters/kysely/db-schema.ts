@@ -151,6 +151,9 @@ export interface Database {
   healing_policy_state: HealingPolicyStateTable;
   healing_actions: HealingActionsTable;
   healing_breakers: HealingBreakersTable;
+  quarantine_entries: QuarantineEntriesTable;
+  flake_history: FlakeHistoryTable;
+  threshold_changes: ThresholdChangesTable;
 }
 
 export interface StageReportsTable {
@@ -251,6 +254,41 @@ export interface HealingBreakersTable {
   reset_at: number | null;
   reset_by: string | null;
   reason: string | null;
+}
+
+/** Test quarantines, one row per entry; an entry is active while unreleased and before expires_at. */
+export interface QuarantineEntriesTable {
+  id: Generated<number>;
+  test_id: string;
+  reason: string;
+  by: string;
+  decision_id: string | null;
+  created_at: number;
+  expires_at: number;
+  released_at: number | null;
+  released_by: string | null;
+}
+
+/** One row per test ever rerun after failing: counters incremented in place. */
+export interface FlakeHistoryTable {
+  test_id: string;
+  runs: number;
+  flakes: number;
+  last_flake_at: number | null;
+  updated_at: number;
+}
+
+/** Detector threshold changes; the newest (highest id) of a (detector, key) holds its current value. */
+export interface ThresholdChangesTable {
+  id: Generated<number>;
+  detector: string;
+  key: string;
+  from_value: number | null;
+  to_value: number | null;
+  by: string;
+  decision_id: string | null;
+  reason: string;
+  at: number;
 }
 
 /** What every Kysely-backed store needs: the database and which SQL dialect it speaks. */
