@@ -25,20 +25,29 @@ export function snapshotJobs(active: ActiveRun): RunJobSnapshot[] {
 
 const isFailed = (t: Pick<TestCase, "status">) => t.status === "failed" || t.status === "errored";
 
-export async function buildAssignmentContext(store: Store, active: ActiveRun, previous: AttemptRecord | null): Promise<AssignmentContext> {
+const failedCases = async (store: Store, runId: string, jobId: string, attempt: number) =>
+  (await store.tests.listTestCases({ runId, jobId, attempt })).filter(isFailed).map((c) => ({ suite: c.suite, classname: c.classname, name: c.name, file: c.file }));
+
+/**
+ * What the agent needs besides the job: the run as it stands, the previous attempt (a retry, or
+ * the failed attempt of the run this one reruns) and, for test jobs, the tests in quarantine.
+ */
+export async function buildAssignmentContext(store: Store, active: ActiveRun, jobId: string, previous: AttemptRecord | null, now: number): Promise<AssignmentContext> {
   const run = active.run;
   let prev: AssignmentContext["previous"] = null;
+  const rerunOf = run.trigger.rerunOf;
   if (previous) {
-    const cases = await store.tests.listTestCases({ runId: run.id, jobId: previous.jobId, attempt: previous.attempt });
-    prev = {
-      attempt: previous.attempt,
-      failureClass: previous.failureClass,
-      failedTests: cases.filter(isFailed).map((c) => ({ suite: c.suite, classname: c.classname, name: c.name, file: c.file })),
-    };
+    prev = { attempt: previous.attempt, failureClass: previous.failureClass, failedTests: await failedCases(store, run.id, previous.jobId, previous.attempt) };
+  } else if (rerunOf && rerunOf.jobId === jobId && rerunOf.failedTestsOnly) {
+    const before = await store.runs.getAttempt(rerunOf.runId, rerunOf.jobId, rerunOf.attempt);
+    prev = { runId: rerunOf.runId, attempt: rerunOf.attempt, failureClass: before?.failureClass ?? null, failedTests: await failedCases(store, rerunOf.runId, rerunOf.jobId, rerunOf.attempt) };
   }
+  const kind = active.planJobs.get(jobId)?.kind;
+  const quarantined = kind === "test" ? (await store.remedies.listQuarantine({ activeAt: now })).map((q) => q.testId) : [];
   return {
     run: { id: run.id, number: run.number, pipelineFile: run.pipelineFile, branch: run.branch, commit: run.commit, startedAt: run.startedAt, jobs: snapshotJobs(active) },
     previous: prev,
+    quarantined,
   };
 }
 

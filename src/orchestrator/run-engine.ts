@@ -163,7 +163,7 @@ export function createRunEngine(deps: EngineDeps) {
         runEnv,
         leaseMs: deps.leaseMs,
         dispatchedAt: attempt.queuedAt,
-        context: await buildAssignmentContext(store, active, previous),
+        context: await buildAssignmentContext(store, active, attempt.jobId, previous, now()),
       }),
     );
   }

@@ -81,15 +81,22 @@ export const AssignmentContextSchema = z.object({
     /** Every job of the run as it stands when this one is dispatched. */
     jobs: z.array(RunJobSnapshotSchema),
   }),
-  /** The previous attempt of this job, when this is a retry. */
+  /**
+   * The previous attempt of this job, when this is a retry, or the failed attempt of another run
+   * this run was started to rerun (`runId` set; a healing rerun of a failed job).
+   */
   previous: z
     .object({
+      /** Set when the attempt belongs to another run (this run reruns that one's job). */
+      runId: z.string().optional(),
       attempt: z.number().int().positive(),
       failureClass: z.string().nullable(),
       /** Test cases that failed or errored in it (for rerunning only those). */
       failedTests: z.array(z.object({ suite: z.string(), classname: z.string(), name: z.string(), file: z.string() })),
     })
     .nullable(),
+  /** Test ids (core/run/test-case.ts `testId`) in quarantine now: their failures do not fail a test job. */
+  quarantined: z.array(z.string()).default([]),
 });
 export type AssignmentContext = z.infer<typeof AssignmentContextSchema>;
 

@@ -1,4 +1,5 @@
 import path from "node:path";
+import { testId, type TestCase } from "../../core/run/test-case.js";
 import type { ExecOutcome } from "../../executor/port.js";
 import type { JobContext, JobOutcome } from "../run-job.js";
 import { readCoverage, type CoverageTotals } from "./coverage.js";
@@ -44,6 +45,21 @@ export async function recordCoverage(ctx: JobContext, candidates: readonly strin
   return r.totals;
 }
 
+const isFailing = (c: Pick<TestCase, "status">) => c.status === "failed" || c.status === "errored";
+
+/** Failing tests that count, and the quarantined ones that failed but do not. */
+export function countFailing(cases: readonly TestCase[], quarantine: readonly string[]): { failing: number; quarantined: string[] } {
+  const inQuarantine = new Set(quarantine);
+  const quarantined = new Set<string>();
+  let failing = 0;
+  for (const c of cases.filter(isFailing)) {
+    const id = testId(c);
+    if (inQuarantine.has(id)) quarantined.add(id);
+    else failing++;
+  }
+  return { failing, quarantined: [...quarantined] };
+}
+
 /**
  * The attempt's outcome: failed when the command failed or any test failed or errored (a runner
  * can exit 0 with failures when configured to), with `test_failure` as the class when tests
@@ -60,10 +76,17 @@ export function finishOutcome(ctx: JobContext, input: FinishInput): JobOutcome {
     rerun: input.rerun,
     notes: input.notes,
   });
-  const failing = data.counts.failed + data.counts.errored;
   const last = input.result.outcome;
+  const { failing, quarantined } = countFailing(input.read.cases, ctx.context.quarantined);
+  if (quarantined.length > 0) {
+    data.quarantined = quarantined;
+    ctx.logs.push("system", `quarantine: ${quarantined.length} failing test(s) in quarantine did not fail the job: ${quarantined.slice(0, 5).join("; ")} (see \`pitstop quarantine\`)`);
+  }
+  // A runner exits non-zero when any test fails: when every failure is quarantined and the runner
+  // ended on its own (no signal, no timeout), the failures are the only reason and do not count.
+  const onlyQuarantined = quarantined.length > 0 && failing === 0 && last !== null && last.signal === null && !last.timedOut;
   const outcome: JobOutcome = {
-    ok: input.result.ok && failing === 0 && !ctx.signal.aborted,
+    ok: (input.result.ok || onlyQuarantined) && failing === 0 && !ctx.signal.aborted,
     last,
     outputBytes: input.output.bytes,
     truncatedBytes: input.output.truncated,

@@ -109,14 +109,16 @@ async function prepareFiles(ctx: JobContext): Promise<ReportFiles> {
 
 async function selectRerun(ctx: JobContext, inv: RunnerInvocation, cwd: string, options: TestOptions, notes: string[]): Promise<Rerun | null> {
   const previous = ctx.context.previous;
-  if (ctx.attempt <= 1 || previous === null || previous.failedTests.length === 0 || !options.rerunFailed) return null;
+  // Set on a retry, or when this run reruns a failed job of another run (healing).
+  if (previous === null || previous.failedTests.length === 0 || !options.rerunFailed) return null;
   const filter = await rerunFilter(inv, previous.failedTests, cwd);
   if ("unsupported" in filter) {
     notes.push(`rerun: ${filter.unsupported}; ran the whole suite`);
     ctx.logs.push("system", notes.at(-1) as string);
     return null;
   }
-  ctx.logs.push("system", `rerunning the ${previous.failedTests.length} failed test(s) of attempt ${previous.attempt}: ${previous.failedTests.slice(0, 5).map(displayName).join("; ")}`);
+  const of = previous.runId === undefined ? `attempt ${previous.attempt}` : `run ${previous.runId.slice(0, 8)} attempt ${previous.attempt}`;
+  ctx.logs.push("system", `rerunning the ${previous.failedTests.length} failed test(s) of ${of}: ${previous.failedTests.slice(0, 5).map(displayName).join("; ")}`);
   return { of: previous.attempt, tests: previous.failedTests, filter };
 }
 

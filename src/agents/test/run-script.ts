@@ -28,7 +28,7 @@ export async function runScript(ctx: JobContext, input: ScriptInput): Promise<Jo
   const { plan, options, cwd } = input;
   const notes: string[] = [];
   const previous = ctx.context.previous;
-  if (ctx.attempt > 1 && options.rerunFailed && (previous?.failedTests.length ?? 0) > 0) {
+  if (options.rerunFailed && (previous?.failedTests.length ?? 0) > 0) {
     notes.push("rerun: only runners pitstop starts itself can rerun just the failed tests (see docs/stages/test.md); ran the whole command");
     ctx.logs.push("system", notes.at(-1) as string);
   }

@@ -1,4 +1,4 @@
-import { countTests, type TestCase, type TestCounts } from "../../core/run/test-case.js";
+import { countTests, testId, type TestCase, type TestCounts } from "../../core/run/test-case.js";
 import type { CoverageTotals } from "./coverage.js";
 import type { TestRunner } from "./test-options.js";
 
@@ -21,6 +21,8 @@ export interface TestStageData {
   junit: string | null;
   /** Every report read, when more than one. */
   reports?: string[];
+  /** Failing tests in quarantine (test ids): reported, but they did not fail the job. */
+  quarantined?: string[];
   /** Things the user may want to know (coverage not possible, rerun fell back to the whole suite…). */
   notes?: string[];
 }
@@ -71,6 +73,7 @@ export function testSummary(data: TestStageData): string {
     if (c.failed > 0) parts.push(`${c.failed} failed`);
     if (c.errored > 0) parts.push(`${c.errored} errored`);
     if (c.skipped > 0) parts.push(`${c.skipped} skipped`);
+    if (data.quarantined !== undefined) parts.push(`${data.quarantined.length} in quarantine`);
     body = parts.join(", ");
   }
   const rerun = data.rerun === undefined ? "" : `rerun of ${data.rerun.tests.length} failed test${data.rerun.tests.length === 1 ? "" : "s"} from attempt ${data.rerun.of}: `;
@@ -79,6 +82,5 @@ export function testSummary(data: TestStageData): string {
 }
 
 /** "suite > name", or the name alone for a top-level test. */
-export function displayName(t: { suite: string; name: string }): string {
-  return t.suite === "" ? t.name : `${t.suite} > ${t.name}`;
-}
+/** The test id (core/run/test-case.ts): how a test is shown and named across runs. */
+export const displayName = testId;

@@ -31,3 +31,8 @@ export function countTests(cases: readonly Pick<TestCase, "status">[]): TestCoun
   }
   return c;
 }
+
+/** How a test is named across runs (quarantine, flake history): `<suite> > <name>`, or the name alone. */
+export function testId(t: Pick<TestCase, "suite" | "name">): string {
+  return t.suite === "" ? t.name : `${t.suite} > ${t.name}`;
+}

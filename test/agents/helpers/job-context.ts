@@ -49,6 +49,7 @@ export function jobContext(opts: {
       run: { id: "run-test", number: 1, pipelineFile: "pipeline.yml", branch: "main", commit: null, startedAt: Date.now(), jobs: [] },
       previous: null,
       ...opts.context,
+      quarantined: opts.context?.quarantined ?? [],
     },
     workspace: opts.workspace,
     env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: process.env.HOME ?? "/root", LANG: "C.UTF-8", CI: "true", ...opts.env },

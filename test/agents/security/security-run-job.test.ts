@@ -41,7 +41,7 @@ async function runAsAgent(workspace: string, withOptions: Record<string, unknown
   const job = planJob("security", { with: withOptions, env: { npm_config_cache: npmCache } });
   const assigned = message("job.assigned", {
     runId: "run-1", jobId: "security", attempt: 1, token: "t-1", job, workspace, runEnv: {}, leaseMs: 60_000, dispatchedAt: Date.now(),
-    context: { run: { id: "run-1", number: 1, pipelineFile: "pipeline.yml", branch: "main", commit: null, startedAt: Date.now(), jobs: [] }, previous: null },
+    context: { run: { id: "run-1", number: 1, pipelineFile: "pipeline.yml", branch: "main", commit: null, startedAt: Date.now(), jobs: [] }, previous: null, quarantined: [] },
   });
   const handler = createSecurityHandler({ dataDir: workspace, log: silentLogger, now: Date.now, agentEnv: { PATH } });
   await runJob(
