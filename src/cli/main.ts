@@ -12,6 +12,8 @@ import { registerDeployCommand } from "./commands/deploy.js";
 import { registerOnboardCommand } from "./commands/onboard.js";
 import { registerHealingCommands } from "./commands/healing.js";
 import { registerDemoCommand } from "./commands/demo.js";
+import { registerDecisionCommands } from "./commands/decisions.js";
+import { registerThresholdCommands } from "./commands/thresholds.js";
 import { ExitCode, type CliIO } from "./io.js";
 
 /** Codes that mean the user gave bad input (exit 2); everything else unexpected is internal (exit 3). */
@@ -30,6 +32,7 @@ const USER_ERRORS: ReadonlySet<string> = new Set([
   ErrorCode.BUS_UNAVAILABLE,
   ErrorCode.APPROVAL_INVALID,
   ErrorCode.DECISION_NOT_FOUND,
+  ErrorCode.POLICY_INVALID,
 ]);
 
 export function buildProgram(io: CliIO, setExit: (code: number) => void): Command {
@@ -54,6 +57,8 @@ export function buildProgram(io: CliIO, setExit: (code: number) => void): Comman
   registerDeployCommand(program, ctx);
   registerOnboardCommand(program, ctx);
   registerHealingCommands(program, ctx);
+  registerDecisionCommands(program, ctx);
+  registerThresholdCommands(program, ctx);
   registerDemoCommand(program, ctx);
   return program;
 }

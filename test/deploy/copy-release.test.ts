@@ -23,4 +23,16 @@ describe("copyRelease", () => {
     expect((await readdir(dest)).sort()).toEqual(["dist", "package.json"]);
     expect(await readdir(path.join(dest, "dist"))).toEqual(["server.js"]);
   });
+
+  it("copies a workspace that lives inside the data directory (the demo's copy of the example)", async () => {
+    const dataDir = await mkdtemp(path.join(os.tmpdir(), "pitstop-copy-release-data-"));
+    dirs.push(dataDir);
+    const src = path.join(dataDir, "demo", "workspace");
+    await mkdir(path.join(src, "dist"), { recursive: true });
+    await writeFile(path.join(src, "dist", "server.js"), "// app\n");
+    const dest = path.join(dataDir, "deploy", "stage", "releases", "1-1");
+    await mkdir(path.dirname(dest), { recursive: true });
+    await copyRelease({ sourceDir: src, dest, exclude: [path.join(dataDir, "deploy"), dataDir] });
+    expect(await readdir(path.join(dest, "dist"))).toEqual(["server.js"]);
+  });
 });

@@ -25,12 +25,13 @@ export interface Spawned {
 }
 
 /** Starts the real CLI (built dist/) as a child process. */
-export function startCli(args: string[], opts: { cwd: string; env?: Record<string, string> }): Spawned {
+export function startCli(args: string[], opts: { cwd: string; env?: Record<string, string>; input?: string }): Spawned {
   const child = spawn(process.execPath, [BIN, ...args], {
     cwd: opts.cwd,
     env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: process.env.HOME ?? "/root", LANG: "C.UTF-8", ...opts.env },
-    stdio: ["ignore", "pipe", "pipe"],
+    stdio: [opts.input === undefined ? "ignore" : "pipe", "pipe", "pipe"],
   });
+  if (opts.input !== undefined) child.stdin!.end(opts.input);
   let stdout = "";
   let stderr = "";
   const watchers: Array<() => void> = [];
@@ -61,7 +62,7 @@ export function startCli(args: string[], opts: { cwd: string; env?: Record<strin
   };
 }
 
-export function runCli(args: string[], opts: { cwd: string; env?: Record<string, string> }): Promise<CliResult> {
+export function runCli(args: string[], opts: { cwd: string; env?: Record<string, string>; input?: string }): Promise<CliResult> {
   return startCli(args, opts).done;
 }
 

@@ -78,8 +78,10 @@ const EXPECTED = [
   ["overload", "scale_up", "healed"],
   ["false alarm", "noop", "healed"],
   ["bad release", "rollback", "healed"],
-  // No failed job or named test behind the event: rerun/quarantine are masked, so people are told.
-  ["flaky test", "escalate", "escalated"],
+  // A real test job fails once; the loop reruns only the failed test in a new run on the same commit.
+  ["flaky test", "rerun_failed_tests", "healed"],
+  // The flaky-test detector compares the two runs; quarantine is proven by a rerun of the whole job.
+  ["flaky test confirmed", "quarantine_test", "healed"],
   ["data anomaly", "escalate", "escalated"],
 ];
 

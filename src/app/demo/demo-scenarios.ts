@@ -2,11 +2,17 @@ import { cp, mkdir, readFile, readdir, rm } from "node:fs/promises";
 import path from "node:path";
 import { DEFAULT_DATA_QUALITY_RULES } from "../../core/healing/data-quality.js";
 import type { DeployTarget } from "../../deploy/port.js";
+import type { Environment } from "../../core/healing/environment.js";
+import { createUptimeMonitor } from "../../healing/detectors/uptime-monitor.js";
 import { createDataQualityCheck } from "../../healing/detectors/data-quality-check.js";
 import { DetectorKind, type Detector, type DetectorEvent } from "../../healing/detectors/detector-event.js";
 import { createOverloadWatch } from "../../healing/detectors/overload-watch.js";
 import { createWorkerWatch } from "../../healing/detectors/worker-watch.js";
 import type { FaultInjector } from "../../healing/inject/create-fault-injector.js";
+import type { HealEvent } from "../../healing/loop/heal-types.js";
+import { detectFlakyTests } from "../../healing/detectors/flaky-tests.js";
+import type { RunRecord, Store } from "../../store/port.js";
+import { jobFailureEvent } from "../heal-feed.js";
 
 /**
  * The demo's scenarios: each injects a real fault into the deployed example app and returns the
@@ -15,6 +21,9 @@ import type { FaultInjector } from "../../healing/inject/create-fault-injector.j
  */
 
 export interface ScenarioContext {
+  store: Store;
+  /** Runs the demo's test pipeline with these extra job env values and returns the ended run. */
+  runTests: (env: Record<string, string>) => Promise<RunRecord>;
   target: DeployTarget;
   /** The environment's public URL (the proxy in front of the workers). */
   url: string;
@@ -22,7 +31,7 @@ export interface ScenarioContext {
   /** The example's datasets, copied before one is broken. */
   datasetsDir: string;
   workDir: string;
-  environment: "stage";
+  environment: Environment;
   /** `<env>/<app>`: what every incident of the demo names. */
   subject: string;
 }
@@ -30,7 +39,7 @@ export interface ScenarioContext {
 export interface Injected {
   /** Epoch ms when the fault took effect: time to recover is measured from here. */
   injectedAt: number;
-  event: DetectorEvent;
+  event: HealEvent;
   /** What was injected, in a few words (for the table and the JSON). */
   fault: string;
 }
@@ -39,7 +48,7 @@ export interface Scenario {
   name: string;
   /** The decision the stage policy should make. */
   expected: string;
-  /** False when the loop cannot heal it by design (escalate) or its actuator is not wired. */
+  /** False when the loop cannot heal it by design (escalate). */
   healable: boolean;
   inject: (c: ScenarioContext) => Promise<Injected>;
 }
@@ -103,6 +112,14 @@ async function workerUrls(c: ScenarioContext): Promise<string[]> {
   return (await c.target.status()).workers.filter((w) => w.alive).map((w) => `http://127.0.0.1:${w.port}`);
 }
 
+/** Every worker answers 1.5 s late until restarted: the uptime monitor's latency threshold (1 s here) fires. */
+async function latency(c: ScenarioContext): Promise<Injected> {
+  const urls = await workerUrls(c);
+  const injections = await Promise.all(urls.map((u) => c.injector.latency(u, 1500)));
+  const event = await firstEvent((emit) => createUptimeMonitor({ ...base(c), emit, url: c.url, intervalMs: 200, timeoutMs: 5000, latencyMs: 1000 }), 15_000, "latency");
+  return { injectedAt: Math.min(...injections.map((i) => i.at)), event, fault: `1500 ms latency on ${urls.length} worker(s)` };
+}
+
 async function falseAlarm(c: ScenarioContext): Promise<Injected> {
   // A latency spike shorter than one probe window: the detector fires, the app recovers alone.
   const urls = await workerUrls(c);
@@ -126,12 +143,28 @@ async function badRelease(c: ScenarioContext): Promise<Injected> {
   return { injectedAt, event, fault: `release ${current?.id ?? "?"} /health → 503` };
 }
 
+/** The job of the demo's test pipeline that runs the tests. */
+const TEST_JOB = "test";
+
 async function flakyTest(c: ScenarioContext): Promise<Injected> {
   const marker = path.join(c.workDir, "flaky.marker");
   const injection = await c.injector.flakyTest(marker);
-  // The demo does not run the test stage, so no test flakes for real: the event says so.
-  const event: DetectorEvent = { kind: DetectorKind.flaky_test, ...base(c), at: Date.now(), evidence: { simulated: true, marker, env: injection.env } };
-  return { injectedAt: injection.at, event, fault: "flaky-test event (simulated: no test run)" };
+  // The real test stage runs the example's suite; one test fails on its first run only.
+  const run = await c.runTests(injection.env);
+  const event = run.status === "failed" ? await jobFailureEvent(c.store, { runId: run.id, jobId: TEST_JOB, environment: c.environment }) : null;
+  const failed = event?.failedTestIds ?? [];
+  if (event === null || failed.length === 0) throw new Error(`flaky test: test run #${run.number} ended ${run.status} without a failed test`);
+  // Time to recover counts from the failure, not from the start of the test run.
+  return { injectedAt: event.at, event, fault: `${failed.join(", ")} fails once (test run #${run.number})` };
+}
+
+/** The flaky-test detector on the rerun the previous scenario made: failed, then passed on the same commit. */
+async function flakyConfirmed(c: ScenarioContext): Promise<Injected> {
+  const rerun = (await c.store.runs.listRuns({ limit: 20 })).find((r) => r.trigger.rerunOf?.jobId === TEST_JOB);
+  if (rerun === undefined) throw new Error("flaky test confirmed: no rerun of the test job to compare (the flaky-test scenario did not rerun it)");
+  const [event] = await detectFlakyTests(c.store, { runId: rerun.id, jobId: TEST_JOB, environment: c.environment, now: Date.now() });
+  if (event === undefined) throw new Error(`flaky test confirmed: run #${rerun.number} reran the failed tests but none of them passed`);
+  return { injectedAt: event.at, event, fault: `${String(event.evidence["testId"])} failed, then passed in run #${rerun.number} (same commit)` };
 }
 
 async function dataAnomaly(c: ScenarioContext): Promise<Injected> {
@@ -149,11 +182,15 @@ async function dataAnomaly(c: ScenarioContext): Promise<Injected> {
   return { injectedAt: injection.at, event, fault: injection.anomaly.breaks };
 }
 
+/** Faults `pitstop run --fail-type` injects that the demo does not run. */
+export const EXTRA_SCENARIOS: readonly Scenario[] = [{ name: "latency", expected: "scale_up", healable: true, inject: latency }];
+
 export const SCENARIOS: readonly Scenario[] = [
   { name: "crash", expected: "restart", healable: true, inject: crash },
   { name: "overload", expected: "scale_up", healable: true, inject: overload },
   { name: "false alarm", expected: "noop", healable: true, inject: falseAlarm },
   { name: "bad release", expected: "rollback", healable: true, inject: badRelease },
-  { name: "flaky test", expected: "rerun_failed_tests", healable: false, inject: flakyTest },
+  { name: "flaky test", expected: "rerun_failed_tests", healable: true, inject: flakyTest },
+  { name: "flaky test confirmed", expected: "quarantine_test", healable: true, inject: flakyConfirmed },
   { name: "data anomaly", expected: "escalate", healable: false, inject: dataAnomaly },
 ];

@@ -1,4 +1,4 @@
-import { access, mkdir, writeFile } from "node:fs/promises";
+import { access, cp, mkdir, rm, symlink, writeFile } from "node:fs/promises";
 import { createServer } from "node:net";
 import path from "node:path";
 import { createAppRegistry } from "../app-registry.js";
@@ -25,9 +25,9 @@ export function freePort(): Promise<number> {
 /**
  * Onboards the example app in stage as `pitstop onboard --no-run` would (validated request, spec
  * in the registry, audited), or returns the spec an earlier demo wrote. The example lives inside
- * pitstop's own checkout, so its directory is the workspace and no clone is made.
+ * pitstop's own checkout, so no clone is made: the demo works in a copy (`prepareDemoWorkspace`).
  */
-export async function ensureDemoApp(dataDir: string, exampleDir: string, audit: AuditLog): Promise<{ spec: AppSpec; reused: boolean }> {
+export async function ensureDemoApp(dataDir: string, exampleDir: string, audit: AuditLog, workspace: string = exampleDir): Promise<{ spec: AppSpec; reused: boolean }> {
   const registry = createAppRegistry(dataDir);
   const existing = await registry.get(DEMO_APP);
   if (existing) return { spec: existing, reused: true };
@@ -38,7 +38,7 @@ export async function ensureDemoApp(dataDir: string, exampleDir: string, audit: 
   if (!checked.ok) throw new PitstopError(ErrorCode.INTERNAL, `the demo's onboarding request is invalid: ${checked.problems.map((p) => `${p.field}: ${p.message}`).join("; ")}`);
   const spec: AppSpec = {
     name: DEMO_APP, repo: exampleDir, runtime: "node", environment: "stage", pipeline: checked.request.pipeline,
-    createdAt: new Date().toISOString(), workspace: exampleDir,
+    createdAt: new Date().toISOString(), workspace,
   };
   await registry.create(spec);
   await audit.append({ type: "RUNTIME_EMIT", actor: "system", subject: { app: spec.name, env: spec.environment }, data: { event: "app.onboarded", spec, by: "demo" } });
@@ -73,4 +73,46 @@ export async function writeDemoPipeline(dataDir: string, opts: { port: number; t
   const file = path.join(dir, "pipeline.yml");
   await writeFile(file, text);
   return file;
+}
+
+/**
+ * The demo's test pipeline: compile the example's tests (pitstop's own TypeScript when installed),
+ * then run them with the test stage driving `node --test`, so a rerun can name only the failed
+ * tests. The flaky-test scenario runs it with FAULT_FLAKY_TEST set.
+ */
+export async function writeDemoTestPipeline(dataDir: string, opts: { tsc: string | null }): Promise<string> {
+  const dir = path.join(dataDir, "demo");
+  await mkdir(dir, { recursive: true });
+  const compile = opts.tsc ? `rm -rf dist/test && node ${JSON.stringify(opts.tsc)} -p tsconfig.json` : "rm -rf dist/test && npx --no-install tsc -p tsconfig.json";
+  const text = [
+    "# Written by `pitstop demo`: compile the example's tests, run them with the test stage.",
+    "name: dashboard-app-tests",
+    "jobs:",
+    "  compile:",
+    `    steps: [{ name: tsc, run: ${JSON.stringify(compile)} }]`,
+    "  test:",
+    "    needs: [compile]",
+    "    agent: test",
+    '    with: { command: "node --test dist/test/" }',
+    "",
+  ].join("\n");
+  const file = path.join(dir, "tests.yml");
+  await writeFile(file, text);
+  return file;
+}
+
+/** What the demo's copy of the example leaves out: installed, built and pitstop's own files. */
+const NOT_COPIED = new Set(["node_modules", "dist", "reports", ".pitstop"]);
+
+/**
+ * A fresh copy of the example in the data directory for the demo to build, test and break, so the
+ * checkout's example is never written to (and a `pitstop run` in it at the same time is safe).
+ * Its `node_modules` points at pitstop's own, where the workspace install put the example's tools.
+ */
+export async function prepareDemoWorkspace(exampleDir: string, dir: string, nodeModules: string): Promise<string> {
+  await rm(dir, { recursive: true, force: true });
+  await mkdir(path.dirname(dir), { recursive: true });
+  await cp(exampleDir, dir, { recursive: true, filter: (src) => src === exampleDir || !NOT_COPIED.has(path.relative(exampleDir, src).split(path.sep)[0]!) });
+  await symlink(nodeModules, path.join(dir, "node_modules"), "dir");
+  return dir;
 }

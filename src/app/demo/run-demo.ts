@@ -8,7 +8,7 @@ import { readAuditRecords } from "../../healing/audit/read-audit-records.js";
 import { verifyChain } from "../../healing/audit/verify-chain.js";
 import { createFaultInjector } from "../../healing/inject/create-fault-injector.js";
 import { createHealLoop } from "../../healing/loop/create-heal-loop.js";
-import type { HealOutcome } from "../../healing/loop/heal-types.js";
+import type { HealOutcome, PipelineControl } from "../../healing/loop/heal-types.js";
 import type { Store } from "../../store/port.js";
 import { SCENARIOS, type Scenario, type ScenarioContext } from "./demo-scenarios.js";
 
@@ -30,6 +30,9 @@ export interface ScenarioRow {
 
 export interface DemoScenariosInput {
   store: Store;
+  /** The engine beside the loop: the flaky-test scenarios run real test jobs and reruns. */
+  pipelines: PipelineControl;
+  runTests: ScenarioContext["runTests"];
   target: DeployTarget;
   url: string;
   exampleDir: string;
@@ -102,9 +105,10 @@ export async function runDemoScenarios(input: DemoScenariosInput): Promise<DemoS
     log: input.log,
     // Short windows keep the demo quick; still several probes, so a verdict is evidence, not luck.
     verify: { windowMs: 1500, probeIntervalMs: 150, minSamples: 5 },
+    pipelines: input.pipelines,
   });
   const context: ScenarioContext = {
-    target, url: input.url, injector: createFaultInjector(), environment: "stage",
+    store, runTests: input.runTests, target, url: input.url, injector: createFaultInjector(), environment: "stage",
     datasetsDir: path.join(input.exampleDir, "datasets"), workDir: input.workDir, subject: "stage/dashboard-app",
   };
   const rows: ScenarioRow[] = [];

@@ -3,14 +3,17 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Command } from "commander";
 import { ErrorCode, PitstopError } from "../../core/errors.js";
-import { createLogger, openStore } from "../../app/create-app.js";
-import { ensureDemoApp, freePort, writeDemoPipeline } from "../../app/demo/demo-setup.js";
+import { createApp, openStore } from "../../app/create-app.js";
+import { ensureDemoApp, freePort, prepareDemoWorkspace, writeDemoPipeline, writeDemoTestPipeline } from "../../app/demo/demo-setup.js";
+import { createPipelineControl } from "../../app/pipeline-control.js";
+import { readPipeline } from "../../app/read-pipeline.js";
+import { triggerRun } from "../../orchestrator/trigger-run.js";
 import { formatDemoTable, runDemoScenarios, type ScenarioRow } from "../../app/demo/run-demo.js";
 import { loadConfig } from "../../config/config.js";
 import { createDeployTarget } from "../../deploy/adapters/create-deploy-target.js";
 import { createAuditLog } from "../../healing/audit/create-audit-log.js";
 import { ExitCode, type CommandContext } from "../io.js";
-import { runPipelineFile } from "./run.js";
+import { git, runPipelineFile } from "./run.js";
 
 interface DemoOptions {
   exit?: boolean;
@@ -61,20 +64,21 @@ async function demo(ctx: CommandContext, opts: DemoOptions): Promise<number> {
   say.write(`pitstop demo: data directory ${config.dataDir}\n`);
   const exampleDir = path.join(PACKAGE_ROOT, "examples", "dashboard-app");
   const tsc = path.join(PACKAGE_ROOT, "node_modules", "typescript", "bin", "tsc");
+  const workspace = await prepareDemoWorkspace(exampleDir, path.join(config.dataDir, "demo", "workspace"), path.join(PACKAGE_ROOT, "node_modules"));
 
-  let store = await openStore(config);
+  const store = await openStore(config);
   let reused: boolean;
   try {
-    ({ reused } = await ensureDemoApp(config.dataDir, exampleDir, createAuditLog({ store: store.audit, now: Date.now })));
+    ({ reused } = await ensureDemoApp(config.dataDir, exampleDir, createAuditLog({ store: store.audit, now: Date.now }), workspace));
   } finally {
     await store.close();
   }
-  say.write(`${reused ? "reusing" : "onboarded"} dashboard-app in stage (workspace ${exampleDir})\n`);
+  say.write(`${reused ? "reusing" : "onboarded"} dashboard-app in stage (workspace ${workspace}, a copy of ${exampleDir})\n`);
   const pipeline = await writeDemoPipeline(config.dataDir, { port, tsc: (await exists(tsc)) ? tsc : null });
   for (const n of [1, 2]) {
     say.write(`deploying release ${n} of 2 (${pipeline})\n`);
     const runCtx = { ...ctx, globals: () => ({ ...ctx.globals(), dataDir: config.dataDir }) };
-    const { exitCode } = await runPipelineFile(runCtx, { file: pipeline, cwd: exampleDir, json: opts.json ?? false });
+    const { exitCode } = await runPipelineFile(runCtx, { file: pipeline, cwd: workspace, json: opts.json ?? false });
     if (exitCode !== ExitCode.ok) {
       io.stderr.write(`pitstop: the demo's pipeline failed (exit ${exitCode}); see \`pitstop logs\` for why\n`);
       return ExitCode.pipelineFailed;
@@ -84,16 +88,23 @@ async function demo(ctx: CommandContext, opts: DemoOptions): Promise<number> {
   const health = { path: "/health", retries: 50, intervalMs: 100, timeoutMs: 1000 };
   const target = createDeployTarget({ dataDir: config.dataDir, environment: "stage", settings: { target: "local", port, health, stopGraceMs: 1000 }, env: io.env });
   const url = `http://127.0.0.1:${port}`;
-  const log = createLogger(config);
-  store = await openStore(config);
+  const tests = await writeDemoTestPipeline(config.dataDir, { tsc: (await exists(tsc)) ? tsc : null });
+  const testPlan = (await readPipeline(tests)).plan;
+  if (testPlan === null) throw new PitstopError(ErrorCode.INTERNAL, `the demo's test pipeline ${tests} is invalid`);
+  const app = await createApp(config, { agents: true, agentEnv: io.env });
   let result;
   try {
+    await app.start();
+    const runTests = async (env: Record<string, string>) => {
+      const run = await triggerRun(app, { plan: testPlan, workspace, trigger: { source: "cli", by: "demo" }, branch: await git(exampleDir, ["rev-parse", "--abbrev-ref", "HEAD"]), commit: await git(exampleDir, ["rev-parse", "HEAD"]), env });
+      return app.orchestrator.waitForRun(run.id);
+    };
     say.write("\nscenarios (each: inject a real fault → detector event → heal loop):\n");
     const onRow = (r: ScenarioRow) => say.write(`  ${r.scenario}: ${r.fault} → ${r.decision ?? "no decision"} → ${r.verdict}${r.note ? ` (${r.note})` : ""}\n`);
-    result = await runDemoScenarios({ store, target, url, exampleDir, workDir: path.join(config.dataDir, "demo"), log, onRow });
+    const pipelines = createPipelineControl({ store: app.store, bus: app.bus, orchestrator: app.orchestrator, now: app.now, newId: app.newId });
+    result = await runDemoScenarios({ store: app.store, pipelines, runTests, target, url, exampleDir: workspace, workDir: path.join(config.dataDir, "demo"), log: app.log, onRow });
   } finally {
-    await store.close();
-    log.flush();
+    await app.stop();
   }
   say.write(`\n${formatDemoTable(result.rows)}\n\n`);
   say.write(result.audit.ok ? `audit chain intact: ${result.audit.count} records\n` : `audit chain BROKEN: ${result.audit.message}\n`);

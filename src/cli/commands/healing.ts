@@ -3,7 +3,7 @@ import { ErrorCode, PitstopError } from "../../core/errors.js";
 import { ENVIRONMENTS, isEnvironment, type Environment } from "../../core/healing/environment.js";
 import { FeedbackValue } from "../../core/healing/feedback.js";
 import { qTable, type QTableView } from "../../core/healing/policies/q-table.js";
-import { createAuditLog } from "../../healing/audit/create-audit-log.js";
+import { recordFeedback } from "../../app/record-feedback.js";
 import { table } from "../format.js";
 import type { CommandContext } from "../io.js";
 import { withStore } from "./inspect.js";
@@ -61,14 +61,7 @@ export function registerHealingCommands(program: Command, ctx: CommandContext): 
       }
       const by = opts.by ?? ctx.io.env.USER ?? "unknown";
       await withStore(ctx, async (store) => {
-        const at = Date.now();
-        const record = await store.healing.addFeedback({ decisionId, at, by, verdict, note: opts.note ?? null });
-        await createAuditLog({ store: store.audit, now: Date.now }).append({
-          type: "FEEDBACK",
-          actor: `user:${by}`,
-          subject: { decisionId },
-          data: { verdict, note: opts.note ?? null },
-        });
+        const record = await recordFeedback(store, { decisionId, by, verdict, note: opts.note ?? null, at: Date.now() });
         ctx.io.stdout.write(`recorded ${record.verdict} for decision ${decisionId} by ${by}\n`);
       });
     });

@@ -13,10 +13,12 @@ import { buildRunReport, type RunReport } from "../../app/run-report.js";
 import { selectJobs } from "../../app/select-jobs.js";
 import { loadConfig } from "../../config/config.js";
 import { triggerRun } from "../../orchestrator/trigger-run.js";
+import type { RunRecord, Store } from "../../store/port.js";
 import { ExitCode, type CommandContext } from "../io.js";
+import { FAIL_TYPES, planRunHealing, startRunHealing, type HealingReport, type RunHealing, type RunHealingFlags } from "./run-healing.js";
 import { createProgress } from "../progress.js";
 
-interface RunOptions {
+interface RunOptions extends RunHealingFlags {
   file: string;
   job?: string[];
   env?: string[];
@@ -37,7 +39,13 @@ export function registerRunCommand(program: Command, ctx: CommandContext): void 
     .option("--lease-ms <ms>", "agent lease length in ms (default 30000)")
     .option("--branch <name>", "branch for `if:` conditions (default: the git branch)")
     .option("--json", "print the final run record as JSON on stdout")
-    .addHelpText("after", "\nExit codes: 0 succeeded, 1 pipeline failed or cancelled, 2 bad input, 3 internal error.")
+    .option("--heal", "let the healing loop handle failed jobs and flaky tests of this run (docs/healing.md)")
+    .option("--heal-env <env>", "environment whose healing policy applies (dev, stage, prod)", "dev")
+    .option("--feedback", "ask after each healing decision: accept this action for this problem? (y/n); implies --heal")
+    .option("--fail-type <type>", `inject a real fault: ${FAIL_TYPES.join(", ")}; implies --heal`)
+    .option("--force-anomaly", "break a copy of --dataset so the data-quality check fires; implies --heal")
+    .option("--dataset <csv>", "the dataset --force-anomaly breaks")
+    .addHelpText("after", "\nExit codes: 0 succeeded (or every failed job was healed by a rerun that passed), 1 pipeline failed or cancelled, 2 bad input, 3 internal error.")
     .action(async (opts: RunOptions) => {
       const { exitCode, report } = await runPipelineFile(ctx, opts);
       if (opts.json && report) ctx.io.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
@@ -66,7 +74,8 @@ function parseEnvFlags(pairs: readonly string[] | undefined): Record<string, str
   return env;
 }
 
-async function git(cwd: string, args: string[]): Promise<string | null> {
+/** A git answer in `cwd`, or null (not a repository, no git). */
+export async function git(cwd: string, args: string[]): Promise<string | null> {
   try {
     const { stdout } = await promisify(execFile)("git", args, { cwd, timeout: 5000 });
     return stdout.trim() || null;
@@ -103,7 +112,8 @@ export async function runPipelineFile(ctx: CommandContext, opts: RunPipelineOpti
   const { io } = ctx;
   const cwd = opts.cwd ?? io.cwd;
   const config = loadConfig({ cwd: io.cwd, env: io.env, flags: { dataDir: ctx.globals().dataDir, maxParallel: opts.maxParallel, leaseMs: opts.leaseMs } });
-  const env = parseEnvFlags(opts.env);
+  const healingPlan = await planRunHealing(opts, cwd, config.dataDir);
+  const env = { ...healingPlan?.env, ...parseEnvFlags(opts.env) };
   const read = await readPipeline(path.resolve(cwd, opts.file), opts.file);
   if (!read.plan) {
     for (const i of read.issues) io.stderr.write(`${formatIssue(i)}\n`);
@@ -118,6 +128,8 @@ export async function runPipelineFile(ctx: CommandContext, opts: RunPipelineOpti
   const app = await createApp(config, { agents: true, agentEnv: io.env });
   const progress = createProgress({ out: opts.json ? io.stderr : io.stdout, tty: io.isTTY && !opts.json, now: app.now });
   const unsubscribe = app.orchestrator.on(progress.onEvent);
+  let healing: RunHealing | null = null;
+  let unsubscribeHealing = () => {};
   let interrupts = 0;
   let runId: string | null = null;
   const onSigint = () => {
@@ -132,6 +144,12 @@ export async function runPipelineFile(ctx: CommandContext, opts: RunPipelineOpti
   process.on("SIGINT", onSigint);
   process.on("SIGTERM", onSigint);
   try {
+    if (healingPlan) {
+      healing = await startRunHealing({ plan: healingPlan, app, io, workspace: cwd, out: opts.json ? io.stderr : io.stdout });
+      const h = healing;
+      const off = app.orchestrator.on((e) => h.onEvent(e));
+      unsubscribeHealing = () => void off();
+    }
     const { adopted } = await app.start();
     for (const id of adopted) progress.note(`resuming run ${id.slice(0, 8)} left in flight by a pitstop that is gone`);
     const run = await triggerRun(
@@ -144,13 +162,29 @@ export async function runPipelineFile(ctx: CommandContext, opts: RunPipelineOpti
     const final = await app.orchestrator.waitForRun(run.id);
     await Promise.all(others);
     progress.finish(final);
-    const report = opts.json ? await buildRunReport(app.store, final) : null;
-    return { exitCode: final.status === RunStatus.succeeded ? ExitCode.ok : ExitCode.pipelineFailed, report };
+    const healed = healing ? await healing.afterRun(final) : [];
+    const report = opts.json ? { ...(await buildRunReport(app.store, final)), ...(healing ? { healing: healed.map((h) => ({ event: h.event, outcome: h.outcome, feedback: h.feedback })) } : {}) } : null;
+    const ok = final.status === RunStatus.succeeded || (final.status === RunStatus.failed && (await healedByReruns(app.store, final, healed)));
+    return { exitCode: ok ? ExitCode.ok : ExitCode.pipelineFailed, report };
   } finally {
+    unsubscribeHealing();
+    healing?.close();
     unsubscribe();
     progress.stop();
     process.off("SIGINT", onSigint);
     process.off("SIGTERM", onSigint);
     await app.stop();
   }
+}
+
+/**
+ * A failed run counts as green when every job that failed was healed by a rerun on the same code
+ * that passed (GitHub's "re-run failed jobs" turning the workflow green).
+ */
+async function healedByReruns(store: Store, run: RunRecord, healed: readonly HealingReport[]): Promise<boolean> {
+  const failed = (await store.runs.listJobs(run.id)).filter((j) => j.status === "failed");
+  if (failed.length === 0 || healed.length === 0) return false;
+  return failed.every((j) =>
+    healed.some((h) => h.event.kind === "job_failure" && h.event.runId === run.id && h.event.jobId === j.jobId && h.outcome.status === "healed"),
+  );
 }

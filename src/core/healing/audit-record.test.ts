@@ -51,7 +51,7 @@ describe("audit record helpers", () => {
     for (const t of ["RUNTIME_EMIT", "RL_DECISION", "ORCH_EXEC", "ORCH_REFUSE", "UNSAFE_ACTION_REFUSED", "SYSTEM_STABLE", "FEEDBACK", "BREAKER_RESET"]) {
       expect(isAuditEventType(t), t).toBe(true);
     }
-    expect(Object.keys(AuditEventType)).toHaveLength(13);
+    expect(Object.keys(AuditEventType)).toHaveLength(17);
     expect(isAuditEventType("rl_decision")).toBe(false);
     expect(isAuditEventType("toString")).toBe(false);
   });

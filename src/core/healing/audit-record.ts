@@ -36,6 +36,14 @@ export const AuditEventType = {
   BREAKER_TRIPPED: "BREAKER_TRIPPED",
   /** Someone reset the circuit breaker. */
   BREAKER_RESET: "BREAKER_RESET",
+  /** A person quarantined a test by hand (`pitstop quarantine add`); the loop's own is an ORCH_EXEC. */
+  QUARANTINE_ADDED: "QUARANTINE_ADDED",
+  /** A person ended a test's quarantine before it expired (`pitstop quarantine release`). */
+  QUARANTINE_RELEASED: "QUARANTINE_RELEASED",
+  /** A person set a detector threshold (`pitstop thresholds set`); the loop's own is an ORCH_EXEC. */
+  THRESHOLD_SET: "THRESHOLD_SET",
+  /** A person undid a detector threshold's last change (`pitstop thresholds revert`). */
+  THRESHOLD_REVERTED: "THRESHOLD_REVERTED",
 } as const;
 export type AuditEventType = (typeof AuditEventType)[keyof typeof AuditEventType];
 

@@ -63,7 +63,8 @@ export const IncidentContextSchema = z.strictObject({
   failedTests: Count,
   actionsTried: z.array(z.enum(HEAL_ACTIONS as [HealAction, ...HealAction[]])),
   /** Facts about what the actions could act on; an absent one makes its actions' preconditions fail. */
-  job: z.strictObject({ id: z.string().min(1) }).optional(),
+  /** A failed job; `runId`/`attempt` name the attempt a retry or rerun starts from. */
+  job: z.strictObject({ id: z.string().min(1), runId: z.string().min(1).optional(), attempt: z.int().min(1).optional() }).optional(),
   deploy: DeployFactsSchema.optional(),
   test: z.strictObject({ id: z.string().min(1) }).optional(),
   detector: z.strictObject({ id: z.string().min(1) }).optional(),

@@ -12,8 +12,12 @@ export type PreconditionResult = { ok: true; target: Target | null } | { ok: fal
 type Check = (incident: IncidentContext, target: Target | null) => string | null;
 
 const CHECKS: Readonly<Record<HealAction, Check>> = {
-  retry_job: (_i, t) => (t ? null : "no failed job to retry"),
-  rerun_failed_tests: (i, t) => (!t ? "no failed job to rerun tests in" : i.failedTests > 0 ? null : "no failed tests to rerun"),
+  retry_job: (i, t) => (!t ? "no failed job to retry" : i.job?.runId ? null : `the run of job ${t.id} is not known`),
+  rerun_failed_tests: (i, t) => {
+    if (!t) return "no failed job to rerun tests in";
+    if (i.failedTests === 0) return "no failed tests to rerun";
+    return i.job?.runId ? null : `the run of job ${t.id} is not known`;
+  },
   quarantine_test: (i, t) => {
     if (!t) return "no test named in the incident";
     const flakes = i.flakeHistory?.flakes ?? 0;

@@ -9,6 +9,13 @@ export interface OverloadWatchOptions extends DetectorBase {
   pids: () => Promise<readonly number[]>;
   /** CPU % of one core (100 = a core fully busy); omitted = not checked. */
   cpuPercent?: number;
+  /**
+   * The current CPU bound, read once per poll so a change (`adjust_threshold`, `pitstop
+   * thresholds set`) applies without a restart; null = `cpuPercent`. A stored value is checked
+   * even when `cpuPercent` is omitted. Typically `() => store.remedies.getThreshold(target,
+   * "cpu_percent")`. A failed read goes to `onError` and the last value read is kept.
+   */
+  cpuThreshold?: () => Promise<number | null>;
   /** Resident memory bound; omitted = not checked. */
   rssBytes?: number;
   intervalMs: number;
@@ -34,6 +41,17 @@ export function createOverloadWatch(opts: OverloadWatchOptions): Detector {
   const mono = opts.monotonicMs ?? (() => performance.now());
   const n = opts.consecutive ?? 1;
   let states = new Map<number, PidState>();
+  let cpuLimit = opts.cpuPercent;
+
+  async function readCpuLimit(): Promise<number | undefined> {
+    if (opts.cpuThreshold === undefined) return opts.cpuPercent;
+    try {
+      return (await opts.cpuThreshold()) ?? opts.cpuPercent;
+    } catch (e) {
+      opts.onError?.(e);
+      return cpuLimit;
+    }
+  }
 
   async function measure(pid: number, next: Map<number, PidState>): Promise<void> {
     const reading = await readProc(pid);
@@ -41,7 +59,7 @@ export function createOverloadWatch(opts: OverloadWatchOptions): Detector {
     const atMs = mono();
     const prev = states.get(pid);
     const cpu = prev === undefined ? null : cpuBetween(prev.ticks, reading.cpuTicks, atMs - prev.atMs);
-    const overCpu = cpu !== null && opts.cpuPercent !== undefined && cpu > opts.cpuPercent;
+    const overCpu = cpu !== null && cpuLimit !== undefined && cpu > cpuLimit;
     const overRss = opts.rssBytes !== undefined && reading.rssBytes > opts.rssBytes;
     const step = stepEpisode(prev?.episode ?? INITIAL_EPISODE, overCpu || overRss, n);
     next.set(pid, { ticks: reading.cpuTicks, atMs, episode: step.state });
@@ -50,13 +68,14 @@ export function createOverloadWatch(opts: OverloadWatchOptions): Detector {
       pid,
       cpuPercent: cpu === null ? null : Math.round(cpu * 10) / 10,
       rssBytes: reading.rssBytes,
-      limits: { cpuPercent: opts.cpuPercent ?? null, rssBytes: opts.rssBytes ?? null },
+      limits: { cpuPercent: cpuLimit ?? null, rssBytes: opts.rssBytes ?? null },
       over: [...(overCpu ? ["cpu"] : []), ...(overRss ? ["memory"] : [])],
     };
     safeEmit(opts.emit, { kind: DetectorKind.overload, environment: opts.environment, target: opts.target, at: now(), evidence }, opts.onError);
   }
 
   async function tick(): Promise<void> {
+    cpuLimit = await readCpuLimit();
     const pids = [...new Set(await opts.pids())];
     const next = new Map<number, PidState>();
     await Promise.all(pids.map((pid) => measure(pid, next)));

@@ -10,6 +10,13 @@ export interface UptimeMonitorOptions extends DetectorBase {
   timeoutMs: number;
   /** A slower response is a latency breach; seed default 24000. */
   latencyMs?: number;
+  /**
+   * The current latency threshold, read before every probe so a change (`adjust_threshold`,
+   * `pitstop thresholds set`) applies without a restart; null = `latencyMs`. Typically
+   * `() => store.remedies.getThreshold(target, "latency_ms")`. A failed read goes to `onError`
+   * and the last value read is kept: probing goes on.
+   */
+  latencyThreshold?: () => Promise<number | null>;
   /** Consecutive breaches before an incident; default 2 (one lost probe is not an outage). */
   consecutive?: number;
   /** Samples kept for `uptime()`; default 10000 (about 28 h at one probe every 10 s). */
@@ -42,12 +49,13 @@ async function probe(url: string, timeoutMs: number, stop: AbortSignal, at: numb
 
 /**
  * Probes `url` every `intervalMs`. Emits `crash` once the target was DOWN for `consecutive` probes
- * and `latency` once it answered slower than `latencyMs` that many times in a row; one episode is
- * one event, and the next episode starts after a probe without the condition.
+ * and `latency` once it answered slower than the latency threshold that many times in a row; one
+ * episode is one event, and the next episode starts after a probe without the condition.
  */
 export function createUptimeMonitor(opts: UptimeMonitorOptions): UptimeMonitor {
   const now = opts.now ?? Date.now;
-  const latencyMs = opts.latencyMs ?? DEFAULT_LATENCY_MS;
+  const configuredMs = opts.latencyMs ?? DEFAULT_LATENCY_MS;
+  let latencyMs = configuredMs;
   const n = opts.consecutive ?? 2;
   const maxSamples = opts.maxSamples ?? 10_000;
   const kept: ProbeSample[] = [];
@@ -59,7 +67,18 @@ export function createUptimeMonitor(opts: UptimeMonitorOptions): UptimeMonitor {
     safeEmit(opts.emit, { kind, environment: opts.environment, target: opts.target, at: now(), evidence }, opts.onError);
   }
 
+  async function readLatencyMs(): Promise<number> {
+    if (opts.latencyThreshold === undefined) return configuredMs;
+    try {
+      return (await opts.latencyThreshold()) ?? configuredMs;
+    } catch (e) {
+      opts.onError?.(e);
+      return latencyMs;
+    }
+  }
+
   async function tick(signal: AbortSignal): Promise<void> {
+    latencyMs = await readLatencyMs();
     const sample = await probe(opts.url, opts.timeoutMs, signal, now());
     if (signal.aborted) return;
     kept.push(sample);

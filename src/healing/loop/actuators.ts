@@ -2,30 +2,45 @@ import { HealAction } from "../../core/healing/actions.js";
 import type { IncidentContext } from "../../core/healing/incident.js";
 import type { DeployResult, DeployTarget } from "../../deploy/port.js";
 import type { NotificationResult, Notifier, RunNotification } from "../../notify/port.js";
+import type { RemedyStore } from "../../store/port.js";
+import type { Verdict } from "../../core/healing/verdict.js";
+import { nextThreshold, thresholdTargetOf } from "../../core/healing/thresholds.js";
+import type { JobRerunResult, PipelineControl } from "./heal-types.js";
 
 /**
  * The Execute step's actuators, one row per catalog action. Deploy actions act on the real
- * target; job and test actions are not wired to the orchestrator yet and say so instead of
- * pretending (the loop records them as refused).
+ * target, job actions on the engine (a rerun of the failed job), quarantine on the store the test
+ * stage reads, adjust_threshold on the store the detectors read. An actuator that cannot act
+ * (no target, no engine, a threshold at its max) says so instead of pretending: the loop records
+ * the action as refused.
  */
 
 export type ActuatorResult =
-  | { executed: true; ok: boolean; detail: Record<string, unknown> }
+  | {
+      executed: true;
+      ok: boolean;
+      detail: Record<string, unknown>;
+      /** The action's own evidence settles it (a rerun passed or failed): no probing needed. */
+      verified?: { verdict: Verdict; reason: string };
+    }
   | { executed: false; reason: string };
 
 export interface ActuatorContext {
   incidentId: string;
+  decisionId: string;
   incident: IncidentContext;
   target: DeployTarget | null;
   notifiers: readonly Notifier[];
+  pipelines: PipelineControl | null;
+  remedies: RemedyStore;
+  /** How long a quarantine lasts. */
+  quarantineMs: number;
   now: number;
   /** Why people are told (escalate). */
   reason: string;
 }
 
 type Actuator = (c: ActuatorContext) => Promise<ActuatorResult>;
-
-const NOT_WIRED = "not wired yet";
 
 function deployResult(r: DeployResult): ActuatorResult {
   const detail = { releaseId: r.releaseId, previousReleaseId: r.previousReleaseId, healthy: r.healthy, workers: r.workers, durationMs: r.durationMs, error: r.error ?? null, class: r.class ?? null };
@@ -76,10 +91,89 @@ async function escalate(c: ActuatorContext): Promise<ActuatorResult> {
   return { executed: true, ok: deliveries.every((d) => d.ok), detail: { reason: c.reason, deliveries } };
 }
 
-const notWired: Actuator = () => Promise.resolve({ executed: false, reason: NOT_WIRED });
-
 /** Actions whose actuator does not exist yet: refused before anything is recorded as run. */
-export const UNWIRED_ACTIONS: ReadonlySet<HealAction> = new Set([HealAction.retry_job, HealAction.rerun_failed_tests, HealAction.quarantine_test, HealAction.adjust_threshold]);
+export const UNWIRED_ACTIONS: ReadonlySet<HealAction> = new Set<HealAction>();
+
+const NO_ENGINE = "no pipeline engine beside this healing loop: retries and reruns run where `pitstop run --heal` or the demo runs";
+
+function rerunDetail(r: JobRerunResult): Record<string, unknown> {
+  return { rerunRunId: r.runId, rerunRunNumber: r.runNumber, jobStatus: r.jobStatus, reason: r.reason, flaky: r.flaky };
+}
+
+/** A rerun's outcome is the verification: the job passed on the same code, or it did not. */
+function rerunVerdict(r: JobRerunResult, jobId: string): { verdict: Verdict; reason: string } {
+  return r.ok
+    ? { verdict: "healed", reason: `job ${jobId} passed in run #${r.runNumber}` }
+    : { verdict: "failed", reason: `job ${jobId} ${r.jobStatus} again in run #${r.runNumber}${r.reason ? `: ${r.reason}` : ""}` };
+}
+
+/** Retry the failed job, or rerun only its failed tests, in a run on the same code. */
+function rerun(failedTestsOnly: boolean): Actuator {
+  return async (c) => {
+    const job = c.incident.job;
+    if (!job?.runId) return { executed: false, reason: "no failed job run to rerun in the incident" };
+    if (c.pipelines === null) return { executed: false, reason: NO_ENGINE };
+    const r = await c.pipelines.rerunJob({ runId: job.runId, jobId: job.id, failedTestsOnly, by: `heal:${c.decisionId}` });
+    return { executed: true, ok: true, detail: rerunDetail(r), verified: rerunVerdict(r, job.id) };
+  };
+}
+
+/**
+ * Quarantines the incident's test (time-boxed; `pitstop quarantine release` ends it early), then
+ * proves it: the job that flaked runs again with the quarantine in force and must pass.
+ */
+async function quarantine(c: ActuatorContext): Promise<ActuatorResult> {
+  const test = c.incident.test;
+  if (!test) return { executed: false, reason: "no test named in the incident" };
+  const flakes = c.incident.flakeHistory;
+  const entry = await c.remedies.quarantineTest({
+    testId: test.id,
+    reason: `flaky: passed on ${flakes?.flakes ?? 0} of ${flakes?.runs ?? 0} reruns after failing (incident ${c.incidentId})`,
+    by: "system",
+    decisionId: c.decisionId,
+    at: c.now,
+    expiresAt: c.now + c.quarantineMs,
+  });
+  const detail: Record<string, unknown> = { testId: entry.testId, expiresAt: entry.expiresAt, reason: entry.reason };
+  const job = c.incident.job;
+  if (!job?.runId || c.pipelines === null) {
+    return { executed: true, ok: true, detail, verified: { verdict: "inconclusive", reason: "no job to rerun with the quarantine in force" } };
+  }
+  const r = await c.pipelines.rerunJob({ runId: job.runId, jobId: job.id, failedTestsOnly: false, by: `heal:${c.decisionId}` });
+  return { executed: true, ok: true, detail: { ...detail, ...rerunDetail(r) }, verified: rerunVerdict(r, job.id) };
+}
+
+/**
+ * Raises the incident's detector threshold one step (core/healing/thresholds.ts: bounded, refused
+ * at the max) and records the change in the store, where detectors read it on their next check and
+ * `pitstop thresholds revert` undoes it. Verification is left inconclusive, so nothing is learned
+ * from it: the detector that would show the effect runs elsewhere, and the incident context keeps
+ * no sample to replay against the new value.
+ */
+async function adjustThreshold(c: ActuatorContext): Promise<ActuatorResult> {
+  const detectorId = c.incident.detector?.id;
+  if (!detectorId) return { executed: false, reason: "no detector in the incident" };
+  const named = thresholdTargetOf(detectorId, c.incident.kind);
+  if (named === null) return { executed: false, reason: `no adjustable threshold for ${c.incident.kind} incidents (detector ${detectorId})` };
+  const { detector, key } = named;
+  const next = nextThreshold(key, await c.remedies.getThreshold(detector, key));
+  if (!next.ok) return { executed: false, reason: `detector ${detector}: ${next.reason}` };
+  const change = await c.remedies.changeThreshold({
+    detector,
+    key,
+    to: next.to,
+    by: "system",
+    decisionId: c.decisionId,
+    reason: `${c.incident.kind} incident ${c.incidentId}: ${key} raised ${next.from} → ${next.to}`,
+    at: c.now,
+  });
+  return {
+    executed: true,
+    ok: true,
+    detail: { detector, key, from: next.from, to: next.to, min: next.min, max: next.max, changeId: change.id },
+    verified: { verdict: "inconclusive", reason: `${key} of ${detector} is now ${next.to}; the detector applies it from its next check, which this loop does not observe` },
+  };
+}
 
 export const ACTUATORS: Readonly<Record<HealAction, Actuator>> = {
   [HealAction.restart]: onTarget((t) => t.restart()),
@@ -88,8 +182,25 @@ export const ACTUATORS: Readonly<Record<HealAction, Actuator>> = {
   [HealAction.rollback]: onTarget((t) => t.rollback()),
   [HealAction.noop]: () => Promise.resolve({ executed: true, ok: true, detail: {} }),
   [HealAction.escalate]: escalate,
-  [HealAction.retry_job]: notWired,
-  [HealAction.rerun_failed_tests]: notWired,
-  [HealAction.quarantine_test]: notWired,
-  [HealAction.adjust_threshold]: notWired,
+  [HealAction.retry_job]: rerun(false),
+  [HealAction.rerun_failed_tests]: rerun(true),
+  [HealAction.quarantine_test]: quarantine,
+  [HealAction.adjust_threshold]: adjustThreshold,
 };
+
+/**
+ * Why an actuator cannot act at all, checked before the action is recorded as run (so a refusal
+ * never counts toward budgets, cooldowns or the breaker); null when it may go ahead.
+ */
+export async function precheck(action: HealAction, c: ActuatorContext): Promise<string | null> {
+  switch (action) {
+    case HealAction.retry_job:
+    case HealAction.rerun_failed_tests:
+      if (!c.incident.job?.runId) return "no failed job run to rerun in the incident";
+      return c.pipelines === null ? NO_ENGINE : null;
+    case HealAction.quarantine_test:
+      return c.incident.test ? null : "no test named in the incident";
+    default:
+      return null;
+  }
+}

@@ -49,9 +49,10 @@ export async function deployFacts(target: DeployTarget, app: string, now: number
  * The Analyze step: an event → the incident context the shield and the policy see. Job failures
  * name a job; detector events name the deployed app when the environment has a target.
  */
-export async function analyzeEvent(event: HealEvent, target: DeployTarget | null, actionsTried: HealAction[], now: number): Promise<IncidentContext> {
+export async function analyzeEvent(event: HealEvent, target: DeployTarget | null, actionsTried: HealAction[], now: number, flake: TestFlake | null = null): Promise<IncidentContext> {
   const lines = linesOf(event);
   const signature = lines.length > 0 ? logSignature(lines) : null;
+  const tested = flake === null ? {} : { test: { id: flake.testId }, flakeHistory: flake.history };
   if (event.kind === "job_failure") {
     return createIncident({
       kind: IncidentKind.job_failure,
@@ -59,10 +60,15 @@ export async function analyzeEvent(event: HealEvent, target: DeployTarget | null
       failureClass: event.failureClass,
       exitCode: event.exitCode,
       signature,
-      failedTests: event.failedTests ?? 0,
+      failedTests: event.failedTests ?? event.failedTestIds?.length ?? 0,
       actionsTried,
-      job: { id: event.jobId },
+      job: { id: event.jobId, ...(event.runId ? { runId: event.runId } : {}), ...(event.attempt ? { attempt: event.attempt } : {}) },
+      ...tested,
     });
+  }
+  if (event.kind === DetectorKind.flaky_test) {
+    const job = flakyJobOf(event);
+    return createIncident({ kind: IncidentKind.flaky_test, environment: event.environment, signature, actionsTried, ...(job ? { job } : {}), ...tested });
   }
   const facts = target === null ? {} : await deployFacts(target, appOf(event), now);
   return createIncident({
@@ -75,8 +81,29 @@ export async function analyzeEvent(event: HealEvent, target: DeployTarget | null
   });
 }
 
+/** A test the incident is about and how flaky it has been (from the store's rerun history). */
+export interface TestFlake {
+  testId: string;
+  history: { runs: number; flakes: number };
+}
+
+/** The tests an event names: a failed job's failed tests, or the flaky test a detector saw. */
+export function testIdsOf(event: HealEvent): string[] {
+  if (event.kind === "job_failure") return event.failedTestIds ?? [];
+  const id = event.evidence["testId"];
+  return event.kind === DetectorKind.flaky_test && typeof id === "string" ? [id] : [];
+}
+
+/** The job a flaky-test event saw the flake in (evidence `runId`, `jobId`). */
+function flakyJobOf(event: HealEvent): IncidentContext["job"] | null {
+  if (event.kind === "job_failure") return null;
+  const { runId, jobId } = event.evidence;
+  return typeof jobId === "string" && jobId !== "" ? { id: jobId, ...(typeof runId === "string" && runId !== "" ? { runId } : {}) } : null;
+}
+
 /** The main thing in trouble, for the incident record. */
 export function mainTarget(context: IncidentContext, event: HealEvent): Target {
+  if (context.kind === IncidentKind.flaky_test && context.test) return { type: "test", id: context.test.id };
   if (context.job) return { type: "job", id: context.job.id };
   return { type: "deploy", id: `${context.environment}/${appOf(event)}` };
 }

@@ -8,8 +8,8 @@ import { screenAction } from "../../core/healing/screen-action.js";
 import type { Verdict } from "../../core/healing/verdict.js";
 import type { DeployTarget } from "../../deploy/port.js";
 import type { IncidentRecord } from "../../store/port.js";
-import { ACTUATORS, UNWIRED_ACTIONS } from "./actuators.js";
-import { analyzeEvent, deployFacts, incidentKey, mainTarget } from "./analyze.js";
+import { ACTUATORS, precheck, UNWIRED_ACTIONS } from "./actuators.js";
+import { analyzeEvent, deployFacts, incidentKey, mainTarget, testIdsOf, type TestFlake } from "./analyze.js";
 import type { HandleOptions, HealEvent, HealLoopDeps, HealOutcome, HealStatus, HealStep } from "./heal-types.js";
 import { learnStep } from "./learn-step.js";
 import { actorOf, createRngSource, planStep, shieldStateFor } from "./plan-step.js";
@@ -36,6 +36,9 @@ interface Run {
 
 type Executed = { step: HealStep; verdict: Verdict | null };
 
+/** A quarantine is time-boxed: a week unless the loop is told otherwise. */
+const DEFAULT_QUARANTINE_MS = 7 * 24 * 60 * 60 * 1000;
+
 /**
  * The healing loop's shell (DESIGN.md §1, §6): MAPE-K over the store as Knowledge. No background
  * work: callers feed events, and every step is awaited, so tests replay it exactly.
@@ -54,6 +57,15 @@ export function createHealLoop(deps: HealLoopDeps): HealLoop {
     return history.filter((a) => a.target !== null && ids.has(`${a.target.type}:${a.target.id}`)).map((a) => a.action);
   }
 
+  /** The most flaky of the tests the event names, with its rerun history (none yet = 0 of 0). */
+  async function flakeOf(event: HealEvent): Promise<TestFlake | null> {
+    const ids = testIdsOf(event);
+    if (ids.length === 0) return null;
+    const histories = await Promise.all(ids.slice(0, 50).map(async (testId) => ({ testId, h: await deps.store.remedies.getFlakeHistory(testId) })));
+    const best = histories.reduce((a, b) => ((b.h?.flakes ?? 0) > (a.h?.flakes ?? 0) ? b : a));
+    return { testId: best.testId, history: { runs: best.h?.runs ?? 0, flakes: best.h?.flakes ?? 0 } };
+  }
+
   async function refresh(run: Run): Promise<void> {
     const facts = run.target && run.context.deploy ? await deployFacts(run.target, run.context.deploy.app, deps.now()) : {};
     run.context = { ...run.context, ...facts, actionsTried: await actionsTried(run.env, run.context) };
@@ -62,8 +74,8 @@ export function createHealLoop(deps: HealLoopDeps): HealLoop {
   /** Analyze: the event → an open incident, audited with the raw event. */
   async function analyze(event: HealEvent, requestedBy: string): Promise<Run> {
     const env = deps.policyFile[event.environment];
-    const target = event.kind === "job_failure" ? null : deps.targets(event.environment);
-    let context = await analyzeEvent(event, target, [], deps.now());
+    const target = event.kind === "job_failure" || event.kind === "flaky_test" ? null : deps.targets(event.environment);
+    let context = await analyzeEvent(event, target, [], deps.now(), await flakeOf(event));
     context = { ...context, actionsTried: await actionsTried(env, context) };
     const incident = await store.openIncident({
       id: deps.newId(), at: event.at, environment: event.environment, kind: context.kind,
@@ -92,7 +104,13 @@ export function createHealLoop(deps: HealLoopDeps): HealLoop {
     const screening = screenAction(decision.chosen, run.context, run.env, await shieldStateFor(store, run.env, now));
     if (!screening.ok) return refuse(run, decision, screening.reason, screening.unsafe);
     const actuator = ACTUATORS[decision.chosen];
-    const ctx = { incidentId: run.incident.id, incident: run.context, target: run.target, notifiers: deps.notifiers ?? [], now, reason: decision.forcedBy ?? decision.escalateReason ?? `policy chose ${decision.chosen}` };
+    const ctx = {
+      incidentId: run.incident.id, decisionId: decision.id, incident: run.context, target: run.target, notifiers: deps.notifiers ?? [],
+      pipelines: deps.pipelines ?? null, remedies: deps.store.remedies, quarantineMs: deps.quarantineMs ?? DEFAULT_QUARANTINE_MS, now,
+      reason: decision.forcedBy ?? decision.escalateReason ?? `policy chose ${decision.chosen}`,
+    };
+    const cannot = await precheck(decision.chosen, ctx);
+    if (cannot !== null) return refuse(run, decision, cannot, false);
     if (!UNWIRED_ACTIONS.has(decision.chosen)) {
       // Recorded before it runs, so an event handled meanwhile already counts it (cooldown, budget).
       await store.updateDecision(decision.id, { status: "executing" });
@@ -104,7 +122,7 @@ export function createHealLoop(deps: HealLoopDeps): HealLoop {
     return verifyAndLearn(run, decision, result);
   }
 
-  async function verifyAndLearn(run: Run, decision: Decision & { id: string }, result: { ok: boolean; detail: Record<string, unknown> }): Promise<Executed> {
+  async function verifyAndLearn(run: Run, decision: Decision & { id: string }, result: { ok: boolean; detail: Record<string, unknown>; verified?: { verdict: Verdict; reason: string } }): Promise<Executed> {
     const step: HealStep = { decisionId: decision.id, action: decision.chosen, status: "executed", verdict: null, reason: null };
     if (decision.chosen === HealAction.escalate) {
       await store.updateDecision(decision.id, { status: "verified", outcome: { actuator: result.detail } });
@@ -112,6 +130,7 @@ export function createHealLoop(deps: HealLoopDeps): HealLoop {
     }
     let v: { verdict: Verdict; reason: string };
     if (!result.ok) v = { verdict: "failed", reason: `the action failed: ${String(result.detail["error"] ?? "no detail")}` };
+    else if (result.verified) v = result.verified;
     else if (run.target && run.context.deploy) v = await verifyTarget(run.target, deps.verify, { now: deps.now, sleep });
     else v = { verdict: "inconclusive", reason: "nothing to probe for this incident" };
     const at = deps.now();
@@ -172,7 +191,8 @@ export function createHealLoop(deps: HealLoopDeps): HealLoop {
       const incident = await store.getIncident(record.incidentId);
       if (incident === null) throw new PitstopError(ErrorCode.INTERNAL, `decision ${decisionId} names incident ${record.incidentId}, which is not stored`);
       const env = deps.policyFile[record.environment];
-      const run: Run = { incident, context: incident.context, env, target: deps.targets(record.environment), requestedBy: record.requestedBy, steps: [] };
+      const onDeploy = incident.context.kind !== "job_failure" && incident.context.kind !== "flaky_test";
+      const run: Run = { incident, context: incident.context, env, target: onDeploy ? deps.targets(record.environment) : null, requestedBy: record.requestedBy, steps: [] };
       try {
         await store.approve({ decisionId, by, at: deps.now() });
       } catch (e) {

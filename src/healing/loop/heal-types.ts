@@ -15,6 +15,10 @@ export interface JobFailureEvent {
   environment: Environment;
   jobId: string;
   runId?: string;
+  /** The attempt that failed (the last one of the job in that run). */
+  attempt?: number;
+  /** Test ids (core/run/test-case.ts `testId`) of the tests that failed in it. */
+  failedTestIds?: string[];
   failureClass: FailureClass | null;
   exitCode: number | null;
   /** Last log lines of the attempt, for the log signature. */
@@ -22,6 +26,29 @@ export interface JobFailureEvent {
   failedTests?: number;
   /** Epoch ms when the attempt failed. */
   at: number;
+}
+
+/** How a rerun of one job of an earlier run ended. */
+export interface JobRerunResult {
+  runId: string;
+  runNumber: number;
+  /** The job succeeded in the rerun. */
+  ok: boolean;
+  /** The job's status and reason in the rerun (failed, cancelled…). */
+  jobStatus: string;
+  reason: string | null;
+  /** Tests that failed in the earlier attempt and passed in the rerun, on the same code. */
+  flaky: string[];
+}
+
+/**
+ * What the job actuators act on (retry a job, rerun its failed tests): the engine, through a run
+ * that reruns one job of an earlier run on the same workspace and commit (GitHub's "re-run failed
+ * jobs"). Null in a loop that has no engine beside it (then those actions are refused, not faked).
+ */
+export interface PipelineControl {
+  /** Starts the rerun and waits for it to end. Rejects with RUN_NOT_FOUND / JOB_NOT_FOUND. */
+  rerunJob(input: { runId: string; jobId: string; failedTestsOnly: boolean; by: string }): Promise<JobRerunResult>;
 }
 
 /** Everything the loop is fed: a detector's finding or a failed job. */
@@ -55,6 +82,10 @@ export interface HealLoopDeps {
   sleep?: (ms: number) => Promise<void>;
   /** Decisions tried per incident before the loop escalates (default 3). */
   maxTries?: number;
+  /** The engine, for retry_job and rerun_failed_tests; absent = those actions are refused. */
+  pipelines?: PipelineControl | null;
+  /** How long a quarantine lasts (default 7 days). */
+  quarantineMs?: number;
 }
 
 /** One decision the loop made for an incident and what became of it. */

@@ -2,6 +2,7 @@ import type { ChildProcess } from "node:child_process";
 import { afterEach, describe, expect, it } from "vitest";
 import type { DetectorEvent } from "../../../src/healing/detectors/detector-event.js";
 import { createOverloadWatch } from "../../../src/healing/detectors/overload-watch.js";
+import { createSqliteStore } from "../../../src/store/adapters/sqlite/create-sqlite-store.js";
 import { cpuPercent, parseProcStat, parseVmRss, readProc } from "../../../src/healing/detectors/proc-reading.js";
 import { killAll, spawnNode, waitFor } from "./helpers.js";
 
@@ -71,5 +72,42 @@ describe("createOverloadWatch with real processes", () => {
     await watch.stop();
     expect(events).toHaveLength(1);
     expect(events[0]?.evidence).toMatchObject({ pid: idle.pid, over: ["memory"], limits: { cpuPercent: null, rssBytes: 1024 * 1024 } });
+  });
+});
+
+describe("createOverloadWatch with a stored CPU threshold", () => {
+  it("reads the bound every poll: a child at about 60 % is fine under 95 and overloaded once it is lowered to 20", async () => {
+    // Busy 30 ms, idle 20 ms: about 60 % of a core, never near 95 (descheduling only lowers it).
+    const half = spawnNode("setInterval(() => { const end = Date.now() + 30; while (Date.now() < end); }, 50)", children);
+    const store = await createSqliteStore({ memory: true });
+    await store.migrate();
+    const change = (to: number, at: number) => store.remedies.changeThreshold({ detector: "stage/dashboard", key: "cpu_percent", to, by: "test", decisionId: null, reason: "test", at });
+    await change(95, 1);
+    let polls = 0;
+    const events: DetectorEvent[] = [];
+    const watch = createOverloadWatch({
+      pids: async () => {
+        polls++;
+        return [half.pid];
+      },
+      // No cpuPercent: the stored value alone turns the CPU check on.
+      cpuThreshold: () => store.remedies.getThreshold("stage/dashboard", "cpu_percent"),
+      intervalMs: 250,
+      environment: "stage",
+      target: "stage/dashboard",
+      emit: (e) => events.push(e),
+    });
+    try {
+      watch.start();
+      await waitFor(() => polls >= 5, 20_000, "polls under 95 %");
+      expect(events).toEqual([]);
+      await change(20, 2);
+      await waitFor(() => events.length >= 1, 20_000, "overload at 20 %");
+      expect(events[0]?.evidence).toMatchObject({ pid: half.pid, over: ["cpu"], limits: { cpuPercent: 20 } });
+      expect((events[0]?.evidence as { cpuPercent: number }).cpuPercent).toBeGreaterThan(20);
+    } finally {
+      await watch.stop();
+      await store.close();
+    }
   });
 });

@@ -3,6 +3,7 @@ import type { AddressInfo } from "node:net";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { DetectorEvent } from "../../../src/healing/detectors/detector-event.js";
 import { createUptimeMonitor, type UptimeMonitor } from "../../../src/healing/detectors/uptime-monitor.js";
+import { createSqliteStore } from "../../../src/store/adapters/sqlite/create-sqlite-store.js";
 import { waitFor } from "./helpers.js";
 
 type Mode = "ok" | "fail" | "slow" | "hang";
@@ -125,5 +126,58 @@ describe("createUptimeMonitor against a real HTTP server", () => {
     monitor.start();
     await waitFor(() => errors.length === 1 && monitor!.samples().length >= 3, 10_000, "probes after a throwing emit");
     expect((errors[0] as Error).message).toBe("listener broke");
+  });
+});
+
+describe("createUptimeMonitor with a stored latency threshold", () => {
+  it("reads the threshold before every probe: a raise ends the episode, a lower one starts the next, no restart", async () => {
+    const store = await createSqliteStore({ memory: true });
+    await store.migrate();
+    try {
+      mode = "slow"; // every answer takes at least 250 ms
+      const events: DetectorEvent[] = [];
+      const change = (to: number | null, at: number) => store.remedies.changeThreshold({ detector: "stage/dashboard", key: "latency_ms", to, by: "test", decisionId: null, reason: "test", at });
+      monitor = createUptimeMonitor({
+        url, intervalMs: 20, timeoutMs: 5_000, latencyMs: 150, environment: "stage", target: "stage/dashboard", emit: (e) => events.push(e),
+        latencyThreshold: () => store.remedies.getThreshold("stage/dashboard", "latency_ms"),
+      });
+      const m = monitor;
+      m.start();
+      // Nothing stored: the configured 150 ms applies.
+      await waitFor(() => count(events, "latency") === 1, 10_000, "latency at the configured threshold");
+      expect(events[0]?.evidence).toMatchObject({ latencyMs: 150 });
+
+      await change(1_000, 1);
+      // Probes started after the change are judged against 1000 ms: the episode closes.
+      const before = m.samples().length;
+      await waitFor(() => m.samples().length >= before + 4, 10_000, "probes under the raised threshold");
+      expect(count(events, "latency")).toBe(1);
+      expect(m.uptime().latency.overThreshold).toBe(0);
+
+      // Only a closed episode can open again, so a second event proves the raise was honoured.
+      await change(200, 2);
+      await waitFor(() => count(events, "latency") === 2, 10_000, "latency at the lowered threshold");
+      expect(events[1]?.evidence).toMatchObject({ latencyMs: 200 });
+    } finally {
+      await monitor?.stop();
+      await store.close();
+    }
+  });
+
+  it("keeps probing with the last value when reading the threshold fails", async () => {
+    mode = "slow";
+    const events: DetectorEvent[] = [];
+    const errors: unknown[] = [];
+    let reads = 0;
+    monitor = createUptimeMonitor({
+      url, intervalMs: 20, timeoutMs: 5_000, latencyMs: 10_000, consecutive: 3, environment: "dev", target: url, emit: (e) => events.push(e), onError: (e) => errors.push(e),
+      // 100 ms on the first read, then the source breaks: 100 must stay in force.
+      latencyThreshold: () => (++reads === 1 ? Promise.resolve(100) : Promise.reject(new Error("store gone"))),
+    });
+    monitor.start();
+    await waitFor(() => count(events, "latency") === 1, 10_000, "latency with the last value read");
+    expect(events[0]?.evidence).toMatchObject({ latencyMs: 100 });
+    expect(errors.length).toBeGreaterThanOrEqual(2);
+    expect((errors[0] as Error).message).toBe("store gone");
   });
 });

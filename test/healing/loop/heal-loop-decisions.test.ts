@@ -96,15 +96,14 @@ describe("heal loop: refusals", () => {
     await store.close();
   });
 
-  it("refuses job actions honestly while they are not wired, recording nothing as run", async () => {
+  it("refuses job actions when no engine runs beside the loop, saying why", async () => {
     const { store, loop } = await createLoopFixture(() => null);
-    const failure: HealEvent = { kind: "job_failure", environment: "stage", jobId: "run-3/test", failureClass: "exit_nonzero", exitCode: 1, lines: ["Error: boom at x.js:12"], at: Date.now() };
+    const failure: HealEvent = { kind: "job_failure", environment: "stage", jobId: "test", runId: "run-3", attempt: 1, failureClass: "exit_nonzero", exitCode: 1, lines: ["Error: boom at x.js:12"], at: Date.now() };
     const outcome = await loop.handle(failure);
-    expect(outcome).toMatchObject({ status: "refused", steps: [{ action: "retry_job", status: "refused", reason: "not wired yet" }] });
-    expect(await store.healing.getDecision(outcome.decisionId!)).toMatchObject({ status: "refused", outcome: { reason: "not wired yet" } });
-    expect(await store.healing.listActions({ environment: "stage", since: 0 })).toEqual([]);
+    expect(outcome).toMatchObject({ status: "refused", steps: [{ action: "retry_job", status: "refused", reason: expect.stringMatching(/no pipeline engine/) }] });
+    expect(await store.healing.getDecision(outcome.decisionId!)).toMatchObject({ status: "refused", outcome: { reason: expect.stringMatching(/no pipeline engine/) } });
     const refuse = (await store.audit.list()).find((r) => r.type === "ORCH_REFUSE");
-    expect(refuse).toMatchObject({ data: { action: "retry_job", reason: "not wired yet" } });
+    expect(refuse).toMatchObject({ data: { action: "retry_job", reason: expect.stringMatching(/no pipeline engine/) } });
     const incident = await store.healing.getIncident(outcome.incidentId);
     expect(incident?.signature).toMatch(/^[0-9a-f]{8}$/);
     await store.close();

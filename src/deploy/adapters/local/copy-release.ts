@@ -52,7 +52,9 @@ export async function copyRelease(input: CopyReleaseInput): Promise<{ files: num
  * inside the source (the default `.pitstop`), one `cp(src, dest)` is refused by Node as a copy
  * into a subdirectory of itself before any filter runs.
  */
-async function copyTree(src: string, dest: string, exclude: readonly string[]): Promise<void> {
+async function copyTree(src: string, dest: string, excludeAll: readonly string[]): Promise<void> {
+  // A directory that holds the source (a data dir with the workspace inside) excludes only itself, not the source.
+  const exclude = excludeAll.map((x) => path.resolve(x)).filter((x) => !(src === x || src.startsWith(`${x}${path.sep}`)));
   for (const name of await readdir(src)) {
     const from = path.join(src, name);
     if (!keep(src, from, exclude)) continue;

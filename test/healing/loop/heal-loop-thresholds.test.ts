@@ -1,0 +1,94 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { defaultPolicyFile } from "../../../src/core/healing/default-policy.js";
+import type { PolicyFile } from "../../../src/core/healing/environment-policy.js";
+import { verifyChain } from "../../../src/healing/audit/verify-chain.js";
+import type { HealEvent } from "../../../src/healing/loop/heal-types.js";
+import type { Store } from "../../../src/store/port.js";
+import { createLoopFixture } from "./loop-fixture.js";
+
+// adjust_threshold through a real heal loop over a migrated SQLite store: the dev rules policy
+// picks it for a false alarm, the actuator raises the detector's threshold in the store, and a
+// threshold already at its max is refused.
+
+const MIN = 60_000;
+
+/** dev decides by rules, and a false alarm's only rule is adjust_threshold. */
+function adjustingPolicy(): PolicyFile {
+  const file = defaultPolicyFile();
+  return { ...file, dev: { ...file.dev, policy: "rules", rules: { ...file.dev.rules, false_alarm: ["adjust_threshold"] } } };
+}
+
+const falseAlarm = (at: number, target = "dev/shop"): HealEvent => ({ kind: "false_alarm", environment: "dev", target, at, evidence: { latencyMs: 400 } });
+
+let stores: Store[] = [];
+afterEach(async () => {
+  await Promise.all(stores.map((s) => s.close()));
+  stores = [];
+});
+
+async function fixture(start = 1_700_000_000_000) {
+  let t = start;
+  const f = await createLoopFixture(() => null, { policyFile: adjustingPolicy(), now: () => t, sleep: () => Promise.resolve() });
+  stores.push(f.store);
+  return { ...f, now: () => t, advance: (ms: number) => (t += ms) };
+}
+
+describe("heal loop: adjust_threshold", () => {
+  it("raises the false alarm's latency threshold one step, records who and why, and leaves the verdict inconclusive", async () => {
+    const { store, loop, now } = await fixture();
+    const outcome = await loop.handle(falseAlarm(now()));
+    expect(outcome).toMatchObject({ status: "inconclusive", steps: [{ action: "adjust_threshold", status: "executed", verdict: "inconclusive" }] });
+
+    expect(await store.remedies.getThreshold("dev/shop", "latency_ms")).toBe(36_000);
+    const changes = await store.remedies.listThresholdChanges({ detector: "dev/shop" });
+    expect(changes).toEqual([
+      expect.objectContaining({ detector: "dev/shop", key: "latency_ms", from: null, to: 36_000, by: "system", decisionId: outcome.decisionId, at: now() }),
+    ]);
+    expect(changes[0]!.reason).toContain(outcome.incidentId);
+
+    const decision = await store.healing.getDecision(outcome.decisionId!);
+    expect(decision).toMatchObject({ action: "adjust_threshold", status: "verified", verdict: "inconclusive", target: { type: "detector", id: "dev/shop" } });
+    expect(decision?.outcome).toMatchObject({ actuator: { detector: "dev/shop", key: "latency_ms", from: 24_000, to: 36_000, min: 100, max: 120_000 } });
+    const audit = await store.audit.list();
+    expect(audit.find((r) => r.type === "ORCH_EXEC")).toMatchObject({ data: { action: "adjust_threshold", ok: true, detail: { from: 24_000, to: 36_000 } } });
+    expect(verifyChain(audit).ok).toBe(true);
+    // Recorded as run: budgets and cooldowns count it like any remediation.
+    expect(await store.healing.listActions({ environment: "dev", since: 0 })).toMatchObject([{ action: "adjust_threshold", target: { type: "detector", id: "dev/shop" } }]);
+    // Inconclusive trains nothing.
+    expect(await store.healing.getPolicyState("dev")).toBeNull();
+  });
+
+  it("climbs to the max over repeated false alarms, then refuses and changes nothing", async () => {
+    const { store, loop, now, advance } = await fixture();
+    const statuses: string[] = [];
+    for (let i = 0; i < 5; i++) {
+      // Past the dev cooldown and backoff, inside the hour's budget of 5.
+      advance(2 * MIN);
+      statuses.push((await loop.handle(falseAlarm(now()))).status);
+    }
+    expect(statuses).toEqual(["inconclusive", "inconclusive", "inconclusive", "inconclusive", "refused"]);
+    const changes = await store.remedies.listThresholdChanges({ detector: "dev/shop", key: "latency_ms" });
+    expect(changes.map((c) => [c.from, c.to])).toEqual([
+      [81_000, 120_000],
+      [54_000, 81_000],
+      [36_000, 54_000],
+      [null, 36_000],
+    ]);
+    const refusal = (await store.audit.list()).filter((r) => r.type === "ORCH_REFUSE").at(-1);
+    expect(refusal).toMatchObject({ data: { action: "adjust_threshold", reason: "detector dev/shop: latency_ms is already at its max 120000 ms (100..120000 ms)" } });
+    // Another detector's threshold is its own.
+    advance(2 * MIN);
+    expect(await loop.handle(falseAlarm(now(), "dev/other"))).toMatchObject({ status: "inconclusive" });
+    expect(await store.remedies.getThreshold("dev/other", "latency_ms")).toBe(36_000);
+    expect(await store.remedies.getThreshold("dev/shop", "latency_ms")).toBe(120_000);
+  });
+
+  it("refuses at once when a person already set the threshold to its max", async () => {
+    const { store, loop, now } = await fixture();
+    await store.remedies.changeThreshold({ detector: "dev/shop", key: "latency_ms", to: 120_000, by: "ana", decisionId: null, reason: "by hand", at: now() - MIN });
+    const outcome = await loop.handle(falseAlarm(now()));
+    expect(outcome).toMatchObject({ status: "refused", steps: [{ action: "adjust_threshold", status: "refused", reason: expect.stringContaining("already at its max") as unknown }] });
+    expect(await store.healing.getDecision(outcome.decisionId!)).toMatchObject({ status: "refused" });
+    expect(await store.remedies.listThresholdChanges()).toHaveLength(1);
+  });
+});
