@@ -1,13 +1,8 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { PassThrough } from "node:stream";
-import { CommanderError } from "commander";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { registerDeployCommand } from "../../src/cli/commands/deploy.js";
-import { ExitCode, type CliIO } from "../../src/cli/io.js";
-import { buildProgram } from "../../src/cli/main.js";
-import { coerceError, ErrorCode, isPitstopError } from "../../src/core/errors.js";
+import { runCliInProcess, type CliResult } from "../e2e/cli.js";
 import { createLocalDeployTarget } from "../../src/deploy/adapters/local/local-target.js";
 import { freePort, getJson, groupsGone, isListening, killAll, writeApp } from "./helpers/fixture-app.js";
 
@@ -18,30 +13,9 @@ let root: string;
 let dataDir: string;
 let app: string;
 
-async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const out = new PassThrough();
-  const err = new PassThrough();
-  let stdout = "";
-  let stderr = "";
-  out.on("data", (d: Buffer) => (stdout += d.toString()));
-  err.on("data", (d: Buffer) => (stderr += d.toString()));
-  const io: CliIO = { stdout: out, stderr: err, stdin: new PassThrough(), env: { PATH: process.env.PATH }, cwd: root, isTTY: false };
-  let code: number = ExitCode.ok;
-  const program = buildProgram(io, (c) => (code = c));
-  if (!program.commands.some((c) => c.name() === "deploy")) registerDeployCommand(program, { io, setExit: (c) => (code = c), globals: () => program.opts<{ dataDir?: string }>() });
-  try {
-    await program.parseAsync(["node", "pitstop", "--data-dir", dataDir, ...args]);
-  } catch (e) {
-    if (e instanceof CommanderError) code = ExitCode.usage;
-    else if (isPitstopError(e, ErrorCode.USAGE)) {
-      code = ExitCode.usage;
-      io.stderr.write(`pitstop: ${coerceError(e).message}\n`);
-    } else {
-      code = ExitCode.internal;
-      io.stderr.write(`pitstop: internal error: ${coerceError(e).message}\n`);
-    }
-  }
-  return { code, stdout, stderr };
+/** The real CLI in this process on the test's data dir. */
+function cli(args: string[]): Promise<CliResult> {
+  return runCliInProcess(["--data-dir", dataDir, ...args], { cwd: root, env: {} });
 }
 
 beforeAll(async () => {

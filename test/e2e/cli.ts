@@ -3,8 +3,11 @@ import { readFileSync } from "node:fs";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
+import { PassThrough } from "node:stream";
 import { fileURLToPath } from "node:url";
 import { afterEach } from "vitest";
+import type { CliIO } from "../../src/cli/io.js";
+import { main } from "../../src/cli/main.js";
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 export const BIN = path.join(ROOT, "bin", "pitstop.js");
@@ -60,6 +63,22 @@ export function startCli(args: string[], opts: { cwd: string; env?: Record<strin
       });
     },
   };
+}
+
+/**
+ * The CLI's real `main` (program, exit-code mapping) in this process, for tests that need no build
+ * and want the store open beside it. `args` as typed after `pitstop`.
+ */
+export async function runCliInProcess(args: string[], opts: { cwd: string; env?: Record<string, string | undefined> }): Promise<CliResult> {
+  const out = new PassThrough();
+  const err = new PassThrough();
+  let stdout = "";
+  let stderr = "";
+  out.on("data", (d: Buffer) => (stdout += d.toString()));
+  err.on("data", (d: Buffer) => (stderr += d.toString()));
+  const io: CliIO = { stdout: out, stderr: err, stdin: new PassThrough(), env: { PATH: process.env.PATH, ...opts.env }, cwd: opts.cwd, isTTY: false };
+  const code = await main(["node", "pitstop", ...args], io);
+  return { code, stdout, stderr };
 }
 
 export function runCli(args: string[], opts: { cwd: string; env?: Record<string, string>; input?: string }): Promise<CliResult> {

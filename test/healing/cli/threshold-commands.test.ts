@@ -1,14 +1,9 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { PassThrough } from "node:stream";
-import { CommanderError } from "commander";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { registerThresholdCommands } from "../../../src/cli/commands/thresholds.js";
-import { ExitCode, type CliIO } from "../../../src/cli/io.js";
-import { buildProgram } from "../../../src/cli/main.js";
+import { runCliInProcess, type CliResult } from "../../e2e/cli.js";
 import { defaultPolicyFile } from "../../../src/core/healing/default-policy.js";
-import { coerceError, ErrorCode, isPitstopError } from "../../../src/core/errors.js";
 import { silentLogger } from "../../../src/core/logger.js";
 import { createAuditLog } from "../../../src/healing/audit/create-audit-log.js";
 import { verifyChain } from "../../../src/healing/audit/verify-chain.js";
@@ -33,30 +28,9 @@ afterEach(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const out = new PassThrough();
-  const err = new PassThrough();
-  let stdout = "";
-  let stderr = "";
-  out.on("data", (d: Buffer) => (stdout += d.toString()));
-  err.on("data", (d: Buffer) => (stderr += d.toString()));
-  const io: CliIO = { stdout: out, stderr: err, stdin: new PassThrough(), env: { PATH: process.env.PATH, USER: "tester" }, cwd: dir, isTTY: false };
-  let code: number = ExitCode.ok;
-  const program = buildProgram(io, (c) => (code = c));
-  if (!program.commands.some((c) => c.name() === "thresholds")) registerThresholdCommands(program, { io, setExit: (c) => (code = c), globals: () => program.opts<{ dataDir?: string }>() });
-  try {
-    await program.parseAsync(["node", "pitstop", "--data-dir", dir, ...args]);
-  } catch (e) {
-    if (e instanceof CommanderError) code = ExitCode.usage;
-    else if (isPitstopError(e, ErrorCode.USAGE)) {
-      code = ExitCode.usage;
-      io.stderr.write(`pitstop: ${coerceError(e).message}\n`);
-    } else {
-      code = ExitCode.internal;
-      io.stderr.write(`pitstop: internal error: ${coerceError(e).message}\n`);
-    }
-  }
-  return { code, stdout, stderr };
+/** The real CLI in this process on the test's data dir. */
+function cli(args: string[]): Promise<CliResult> {
+  return runCliInProcess(["--data-dir", dir, ...args], { cwd: dir, env: { USER: "tester" } });
 }
 
 /** A false alarm on stage/shop handled by a real loop whose stage rules pick adjust_threshold. */
