@@ -13,24 +13,15 @@ const DAY_MS = 24 * 60 * MIN_MS;
 const MIN_QUARANTINE_MS = MIN_MS;
 const MAX_QUARANTINE_MS = 90 * DAY_MS;
 
-/**
- * `--for`: the pipeline duration syntax (`30m`, `12h`, `1h30m`, seconds as a bare number) plus a
- * leading number of days (`7d`, `1d12h`), since quarantines are counted in days. Between 1m and 90d.
- */
+/** `--for`: a duration (`30m`, `12h`, `7d`, `1d12h`, seconds as a bare number), between 1m and 90d. */
 export function parseQuarantineFor(text: string): number {
-  const hint = "use e.g. `30m`, `12h`, `7d` or `1d12h`, between 1m and 90d";
-  const days = /^\s*(\d+)d(.*)$/s.exec(text);
-  const rest = days ? days[2]!.trim() : text;
-  const parsed = rest === "" && days ? ({ ok: true, ms: 0 } as const) : parseDuration(rest);
-  if (!parsed.ok) throw new PitstopError(ErrorCode.USAGE, `--for ${JSON.stringify(text)}: not a duration; ${hint}`);
-  const ms = parsed.ms + (days ? Number(days[1]) * DAY_MS : 0);
-  if (ms < MIN_QUARANTINE_MS || ms > MAX_QUARANTINE_MS) {
-    throw new PitstopError(ErrorCode.USAGE, `--for ${JSON.stringify(text)} is ${humanLength(ms)}: a quarantine lasts at least 1m and at most 90d`);
+  const parsed = parseDuration(text);
+  if (!parsed.ok) throw new PitstopError(ErrorCode.USAGE, `--for ${JSON.stringify(text)}: not a duration; use e.g. \`30m\`, \`12h\`, \`7d\` or \`1d12h\`, between 1m and 90d`);
+  if (parsed.ms < MIN_QUARANTINE_MS || parsed.ms > MAX_QUARANTINE_MS) {
+    throw new PitstopError(ErrorCode.USAGE, `--for ${JSON.stringify(text)} is ${formatDuration(parsed.ms)}: a quarantine lasts at least 1m and at most 90d`);
   }
-  return ms;
+  return parsed.ms;
 }
-
-const humanLength = (ms: number): string => (ms >= DAY_MS && ms % DAY_MS === 0 ? `${ms / DAY_MS}d` : formatDuration(ms));
 
 /** Test ids are `<suite> > <name>` (core/run/test-case.ts); only an empty one is certainly wrong. */
 function testIdArgument(testId: string): string {
@@ -67,7 +58,7 @@ async function addCommand(ctx: CommandContext, rawId: string, opts: AddOptions):
     ctx.io.stdout.write(
       extended
         ? `${testId} was already in quarantine (since ${whenText(entry.createdAt, at)}, by ${entry.by}: ${entry.reason}); it now expires ${whenText(entry.expiresAt, at)}\n`
-        : `quarantined ${testId} for ${humanLength(ms)}, until ${formatTime(entry.expiresAt)}: it still runs and is reported, but no longer fails its job; \`pitstop quarantine release\` ends it early\n`,
+        : `quarantined ${testId} for ${formatDuration(ms)}, until ${formatTime(entry.expiresAt)}: it still runs and is reported, but no longer fails its job; \`pitstop quarantine release\` ends it early\n`,
     );
   });
 }

@@ -25,6 +25,13 @@ describe("parseDuration", () => {
     if (!r.ok) expect(r.message).toMatch(/duration/);
   });
 
+  it("takes days, alone and in compounds, and formats whole days of two or more back as days", () => {
+    expect(parseDuration("7d")).toEqual({ ok: true, ms: 7 * 86_400_000 });
+    expect(parseDuration("1d12h")).toEqual({ ok: true, ms: 36 * 3_600_000 });
+    expect(parseDuration("d").ok).toBe(false);
+    expect([7 * 86_400_000, 86_400_000].map(formatDuration)).toEqual(["7d", "24h"]);
+  });
+
   it("formats milliseconds back", () => {
     expect([500, 30_000, 600_000, 3_600_000, 90_000, 0].map(formatDuration)).toEqual(["500ms", "30s", "10m", "1h", "90s", "0s"]);
   });

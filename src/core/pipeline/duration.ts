@@ -1,8 +1,8 @@
-/** Durations in pipeline files: `500ms`, `30s`, `10m`, `1h`, compounds like `1h30m`, or a number of seconds. */
+/** Durations in pipeline files and flags: `500ms`, `30s`, `10m`, `1h`, `7d`, compounds like `1h30m`, or a number of seconds. */
 
-const UNIT_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 } as const;
+const UNIT_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
 // Source only: a sticky RegExp carries lastIndex, so each call makes its own (no module state).
-const PART_SOURCE = String.raw`(\d+(?:\.\d+)?)(ms|s|m|h)`;
+const PART_SOURCE = String.raw`(\d+(?:\.\d+)?)(ms|s|m|h|d)`;
 
 export type DurationResult = { ok: true; ms: number } | { ok: false; message: string };
 
@@ -32,6 +32,7 @@ export function parseDuration(value: string | number): DurationResult {
 
 /** Renders milliseconds the way a user would write them (for messages and docs). */
 export function formatDuration(ms: number): string {
+  if (ms % UNIT_MS.d === 0 && ms >= 2 * UNIT_MS.d) return `${ms / UNIT_MS.d}d`;
   if (ms % 3_600_000 === 0 && ms > 0) return `${ms / 3_600_000}h`;
   if (ms % 60_000 === 0 && ms > 0) return `${ms / 60_000}m`;
   if (ms % 1000 === 0) return `${ms / 1000}s`;
