@@ -38,6 +38,12 @@ export interface ActuatorContext {
   now: number;
   /** Why people are told (escalate). */
   reason: string;
+  /**
+   * Records the action as run (cooldowns, budgets, the breaker count it). An actuator calls it once
+   * it knows it can act and before it changes anything, so an event handled meanwhile already
+   * counts it; one that returns `executed: false` never calls it, so a refusal counts for nothing.
+   */
+  begin: () => Promise<void>;
 }
 
 type Actuator = (c: ActuatorContext) => Promise<ActuatorResult>;
@@ -48,7 +54,11 @@ function deployResult(r: DeployResult): ActuatorResult {
 }
 
 function onTarget(run: (t: DeployTarget, c: ActuatorContext) => Promise<DeployResult>): Actuator {
-  return async (c) => (c.target === null ? { executed: false, reason: `no deploy target in ${c.incident.environment}` } : deployResult(await run(c.target, c)));
+  return async (c) => {
+    if (c.target === null) return { executed: false, reason: `no deploy target in ${c.incident.environment}` };
+    await c.begin();
+    return deployResult(await run(c.target, c));
+  };
 }
 
 const workers = (c: ActuatorContext): number => c.incident.deploy?.workers ?? 1;
@@ -91,9 +101,6 @@ async function escalate(c: ActuatorContext): Promise<ActuatorResult> {
   return { executed: true, ok: deliveries.every((d) => d.ok), detail: { reason: c.reason, deliveries } };
 }
 
-/** Actions whose actuator does not exist yet: refused before anything is recorded as run. */
-export const UNWIRED_ACTIONS: ReadonlySet<HealAction> = new Set<HealAction>();
-
 const NO_ENGINE = "no pipeline engine beside this healing loop: retries and reruns run where `pitstop run --heal` or the demo runs";
 
 function rerunDetail(r: JobRerunResult): Record<string, unknown> {
@@ -113,6 +120,7 @@ function rerun(failedTestsOnly: boolean): Actuator {
     const job = c.incident.job;
     if (!job?.runId) return { executed: false, reason: "no failed job run to rerun in the incident" };
     if (c.pipelines === null) return { executed: false, reason: NO_ENGINE };
+    await c.begin();
     const r = await c.pipelines.rerunJob({ runId: job.runId, jobId: job.id, failedTestsOnly, by: `heal:${c.decisionId}` });
     return { executed: true, ok: true, detail: rerunDetail(r), verified: rerunVerdict(r, job.id) };
   };
@@ -125,6 +133,7 @@ function rerun(failedTestsOnly: boolean): Actuator {
 async function quarantine(c: ActuatorContext): Promise<ActuatorResult> {
   const test = c.incident.test;
   if (!test) return { executed: false, reason: "no test named in the incident" };
+  await c.begin();
   const flakes = c.incident.flakeHistory;
   const entry = await c.remedies.quarantineTest({
     testId: test.id,
@@ -158,6 +167,7 @@ async function adjustThreshold(c: ActuatorContext): Promise<ActuatorResult> {
   const { detector, key } = named;
   const next = nextThreshold(key, await c.remedies.getThreshold(detector, key));
   if (!next.ok) return { executed: false, reason: `detector ${detector}: ${next.reason}` };
+  await c.begin();
   const change = await c.remedies.changeThreshold({
     detector,
     key,
@@ -187,20 +197,3 @@ export const ACTUATORS: Readonly<Record<HealAction, Actuator>> = {
   [HealAction.quarantine_test]: quarantine,
   [HealAction.adjust_threshold]: adjustThreshold,
 };
-
-/**
- * Why an actuator cannot act at all, checked before the action is recorded as run (so a refusal
- * never counts toward budgets, cooldowns or the breaker); null when it may go ahead.
- */
-export async function precheck(action: HealAction, c: ActuatorContext): Promise<string | null> {
-  switch (action) {
-    case HealAction.retry_job:
-    case HealAction.rerun_failed_tests:
-      if (!c.incident.job?.runId) return "no failed job run to rerun in the incident";
-      return c.pipelines === null ? NO_ENGINE : null;
-    case HealAction.quarantine_test:
-      return c.incident.test ? null : "no test named in the incident";
-    default:
-      return null;
-  }
-}

@@ -8,7 +8,7 @@ import { screenAction } from "../../core/healing/screen-action.js";
 import type { Verdict } from "../../core/healing/verdict.js";
 import type { DeployTarget } from "../../deploy/port.js";
 import type { IncidentRecord } from "../../store/port.js";
-import { ACTUATORS, precheck, UNWIRED_ACTIONS } from "./actuators.js";
+import { ACTUATORS } from "./actuators.js";
 import { analyzeEvent, deployFacts, incidentKey, mainTarget, testIdsOf, type TestFlake } from "./analyze.js";
 import type { HandleOptions, HealEvent, HealLoopDeps, HealOutcome, HealStatus, HealStep } from "./heal-types.js";
 import { learnStep } from "./learn-step.js";
@@ -104,20 +104,22 @@ export function createHealLoop(deps: HealLoopDeps): HealLoop {
     const screening = screenAction(decision.chosen, run.context, run.env, await shieldStateFor(store, run.env, now));
     if (!screening.ok) return refuse(run, decision, screening.reason, screening.unsafe);
     const actuator = ACTUATORS[decision.chosen];
+    let begun = false;
+    const begin = async (): Promise<void> => {
+      if (begun) return;
+      begun = true;
+      await store.updateDecision(decision.id, { status: "executing" });
+      await store.recordAction({ decisionId: decision.id, action: decision.chosen, environment: run.env.environment, target: decision.target, signature: run.context.signature?.hash ?? null, at: now });
+    };
     const ctx = {
       incidentId: run.incident.id, decisionId: decision.id, incident: run.context, target: run.target, notifiers: deps.notifiers ?? [],
       pipelines: deps.pipelines ?? null, remedies: deps.store.remedies, quarantineMs: deps.quarantineMs ?? DEFAULT_QUARANTINE_MS, now,
-      reason: decision.forcedBy ?? decision.escalateReason ?? `policy chose ${decision.chosen}`,
+      reason: decision.forcedBy ?? decision.escalateReason ?? `policy chose ${decision.chosen}`, begin,
     };
-    const cannot = await precheck(decision.chosen, ctx);
-    if (cannot !== null) return refuse(run, decision, cannot, false);
-    if (!UNWIRED_ACTIONS.has(decision.chosen)) {
-      // Recorded before it runs, so an event handled meanwhile already counts it (cooldown, budget).
-      await store.updateDecision(decision.id, { status: "executing" });
-      await store.recordAction({ decisionId: decision.id, action: decision.chosen, environment: run.env.environment, target: decision.target, signature: run.context.signature?.hash ?? null, at: now });
-    }
     const result = await actuator(ctx);
     if (!result.executed) return refuse(run, decision, result.reason, false);
+    // An actuator with nothing to check first (noop, escalate) is recorded as run here.
+    await begin();
     await deps.audit.append({ type: "ORCH_EXEC", actor: "system", subject: subjectOf(run, decision.id), data: { action: decision.chosen, target: decision.target, ok: result.ok, detail: result.detail } });
     return verifyAndLearn(run, decision, result);
   }
