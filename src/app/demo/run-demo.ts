@@ -1,14 +1,10 @@
-import { randomUUID } from "node:crypto";
 import path from "node:path";
-import { defaultPolicyFile } from "../../core/healing/default-policy.js";
-import type { Logger } from "../../core/logger.js";
 import type { DeployTarget } from "../../deploy/port.js";
-import { createAuditLog } from "../../healing/audit/create-audit-log.js";
 import { readAuditRecords } from "../../healing/audit/read-audit-records.js";
 import { verifyChain } from "../../healing/audit/verify-chain.js";
 import { createFaultInjector } from "../../healing/inject/create-fault-injector.js";
-import { createHealLoop } from "../../healing/loop/create-heal-loop.js";
-import type { HealOutcome, PipelineControl } from "../../healing/loop/heal-types.js";
+import type { HealLoop } from "../../healing/loop/create-heal-loop.js";
+import type { HealOutcome } from "../../healing/loop/heal-types.js";
 import type { Store } from "../../store/port.js";
 import { SCENARIOS, type Scenario, type ScenarioContext } from "./demo-scenarios.js";
 
@@ -30,14 +26,16 @@ export interface ScenarioRow {
 
 export interface DemoScenariosInput {
   store: Store;
-  /** The engine beside the loop: the flaky-test scenarios run real test jobs and reruns. */
-  pipelines: PipelineControl;
+  /**
+   * The heal loop over the same store: stage's deploy target, an engine beside it (the flaky-test
+   * scenarios run real test jobs and reruns) and short verification windows.
+   */
+  loop: HealLoop;
   runTests: ScenarioContext["runTests"];
   target: DeployTarget;
   url: string;
   exampleDir: string;
   workDir: string;
-  log: Logger;
   /** Printed as each scenario ends. */
   onRow?: (row: ScenarioRow) => void;
 }
@@ -55,7 +53,7 @@ function judge(s: Scenario, outcome: HealOutcome): boolean {
   return first === s.expected && outcome.status === "healed";
 }
 
-async function runScenario(s: Scenario, c: ScenarioContext, loop: ReturnType<typeof createHealLoop>, store: Store): Promise<ScenarioRow> {
+async function runScenario(s: Scenario, c: ScenarioContext, loop: HealLoop, store: Store): Promise<ScenarioRow> {
   const row = { scenario: s.name, expected: s.expected, healable: s.healable };
   let injected;
   try {
@@ -95,18 +93,7 @@ async function noteOf(s: Scenario, outcome: HealOutcome, store: Store): Promise<
  */
 export async function runDemoScenarios(input: DemoScenariosInput): Promise<DemoScenariosResult> {
   const { store, target } = input;
-  const loop = createHealLoop({
-    store,
-    audit: createAuditLog({ store: store.audit, now: Date.now }),
-    policyFile: defaultPolicyFile(),
-    targets: (env) => (env === "stage" ? target : null),
-    now: Date.now,
-    newId: randomUUID,
-    log: input.log,
-    // Short windows keep the demo quick; still several probes, so a verdict is evidence, not luck.
-    verify: { windowMs: 1500, probeIntervalMs: 150, minSamples: 5 },
-    pipelines: input.pipelines,
-  });
+  const loop = input.loop;
   const context: ScenarioContext = {
     store, runTests: input.runTests, target, url: input.url, injector: createFaultInjector(), environment: "stage",
     datasetsDir: path.join(input.exampleDir, "datasets"), workDir: input.workDir, subject: "stage/dashboard-app",

@@ -5,6 +5,7 @@ import type { Command } from "commander";
 import { ErrorCode, PitstopError } from "../../core/errors.js";
 import { createApp, openStore } from "../../app/create-app.js";
 import { ensureDemoApp, freePort, prepareDemoWorkspace, writeDemoPipeline, writeDemoTestPipeline } from "../../app/demo/demo-setup.js";
+import { createAppHealLoop } from "../../app/heal-setup.js";
 import { createPipelineControl } from "../../app/pipeline-control.js";
 import { readPipeline } from "../../app/read-pipeline.js";
 import { triggerRun } from "../../orchestrator/trigger-run.js";
@@ -102,7 +103,9 @@ async function demo(ctx: CommandContext, opts: DemoOptions): Promise<number> {
     say.write("\nscenarios (each: inject a real fault → detector event → heal loop):\n");
     const onRow = (r: ScenarioRow) => say.write(`  ${r.scenario}: ${r.fault} → ${r.decision ?? "no decision"} → ${r.verdict}${r.note ? ` (${r.note})` : ""}\n`);
     const pipelines = createPipelineControl({ store: app.store, bus: app.bus, orchestrator: app.orchestrator, now: app.now, newId: app.newId });
-    result = await runDemoScenarios({ store: app.store, pipelines, runTests, target, url, exampleDir: workspace, workDir: path.join(config.dataDir, "demo"), log: app.log, onRow });
+    // Stage only, with short windows that keep the demo quick and still take several probes.
+    const loop = await createAppHealLoop({ store: app.store, dataDir: config.dataDir, log: app.log, pipelines, targets: { stage: target }, verify: { windowMs: 1500, probeIntervalMs: 150, minSamples: 5 } });
+    result = await runDemoScenarios({ store: app.store, loop, runTests, target, url, exampleDir: workspace, workDir: path.join(config.dataDir, "demo"), onRow });
   } finally {
     await app.stop();
   }
