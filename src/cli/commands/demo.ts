@@ -1,4 +1,4 @@
-import { stat } from "node:fs/promises";
+import { mkdir, rm, stat, symlink } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Command } from "commander";
@@ -63,6 +63,7 @@ async function demo(ctx: CommandContext, opts: DemoOptions): Promise<number> {
   const dataDir = named ?? path.join(".pitstop", "demo", new Date().toISOString().replace(/[:.]/g, "-"));
   const config = loadConfig({ cwd: io.cwd, env: io.env, flags: { dataDir } });
   say.write(`pitstop demo: data directory ${config.dataDir}\n`);
+  if (named === undefined) await pointLatestAt(config.dataDir);
   const exampleDir = path.join(PACKAGE_ROOT, "examples", "dashboard-app");
   const tsc = path.join(PACKAGE_ROOT, "node_modules", "typescript", "bin", "tsc");
   const workspace = await prepareDemoWorkspace(exampleDir, path.join(config.dataDir, "demo", "workspace"), path.join(PACKAGE_ROOT, "node_modules"));
@@ -124,4 +125,14 @@ async function demo(ctx: CommandContext, opts: DemoOptions): Promise<number> {
   }
   if (opts.json) io.stdout.write(`${JSON.stringify({ ok, url, port, stopped, scenarios: result.rows, audit: result.audit }, null, 2)}\n`);
   return ok && (!opts.exit || stopped) ? ExitCode.ok : ExitCode.pipelineFailed;
+}
+
+/** `.pitstop/demo/latest` names the newest demo's data directory, for the commands that read it afterwards. */
+export const LATEST_DEMO = path.join(".pitstop", "demo", "latest");
+
+async function pointLatestAt(dataDir: string): Promise<void> {
+  const link = path.join(path.dirname(dataDir), "latest");
+  await mkdir(dataDir, { recursive: true });
+  await rm(link, { force: true });
+  await symlink(path.basename(dataDir), link, "dir");
 }

@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdir, mkdtemp, rm, symlink } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -40,6 +40,22 @@ describe("qtable and feedback commands", () => {
     const json = JSON.parse((await runCli(["qtable", "--env", "stage", "--json", "--data-dir", dir], { cwd: dir })).stdout) as { version: number };
     expect(json.version).toBe(1);
     expect((await runCli(["qtable", "--env", "staging", "--data-dir", dir], { cwd: dir })).code).toBe(2);
+  });
+
+  it("qtable in a project whose default data dir learned nothing shows the last demo's table, labelled", async () => {
+    const demoDir = path.join(dir, ".pitstop", "demo", "2026-01-01T00-00-00-000Z");
+    await mkdir(demoDir, { recursive: true });
+    await symlink(path.basename(demoDir), path.join(dir, ".pitstop", "demo", "latest"), "dir");
+    const demoStore = await createSqliteStore({ file: path.join(demoDir, "pitstop.db") });
+    await demoStore.migrate();
+    await demoStore.healing.savePolicyState("stage", qUpdate(emptyQTable(), { alpha: 0.5, gamma: 0.9 }, { problem: "crash", action: "restart", reward: 1, next: null }), 0);
+    await demoStore.close();
+    const r = await runCli(["qtable"], { cwd: dir });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/nothing learned in .*; showing the last `pitstop demo`'s table, from \.pitstop\/demo\/latest/);
+    expect(r.stdout).toMatch(/^crash\s.*0\.50 \(1\).*restart$/m);
+    // A named data dir is never swapped for the demo's.
+    expect((await runCli(["qtable", "--data-dir", dir], { cwd: dir })).stdout).toMatch(/no learned values for stage yet/);
   });
 
   it("feedback is stored beside the decision and audited; an unknown decision is exit 2", async () => {
