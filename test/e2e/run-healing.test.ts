@@ -38,6 +38,7 @@ describe("pitstop run with healing (e2e, built CLI)", () => {
       [["--force-anomaly"], /--force-anomaly needs --dataset <csv>/],
       [["--force-anomaly", "--dataset", "nope.csv"], /--dataset nope\.csv: no such file/],
       [["--dataset", "x.csv"], /--dataset is only used with --force-anomaly/],
+      [["--force-anomaly", "--dataset", "."], /--dataset \.: not a file/],
       [["--heal", "--heal-env", "qa"], /--heal-env "qa": use one of dev, stage, prod/],
     ];
     for (const [flags, message] of cases) {

@@ -1,4 +1,4 @@
-import { access, copyFile, mkdir, readFile } from "node:fs/promises";
+import { copyFile, mkdir, open, stat } from "node:fs/promises";
 import path from "node:path";
 import { createInterface, type Interface } from "node:readline";
 import { ErrorCode, PitstopError } from "../../core/errors.js";
@@ -80,9 +80,9 @@ export async function planRunHealing(flags: RunHealingFlags, cwd: string, dataDi
   let dataset: string | null = null;
   if (flags.dataset !== undefined) {
     dataset = path.resolve(cwd, flags.dataset);
-    await access(dataset).catch(() => {
-      throw new PitstopError(ErrorCode.USAGE, `--dataset ${flags.dataset}: no such file (looked at ${dataset})`);
-    });
+    const st = await stat(dataset).catch(() => null);
+    if (st === null) throw new PitstopError(ErrorCode.USAGE, `--dataset ${flags.dataset}: no such file (looked at ${dataset})`);
+    if (!st.isFile()) throw new PitstopError(ErrorCode.USAGE, `--dataset ${flags.dataset}: not a file; pass one CSV file, e.g. datasets/student_scores.csv`);
   }
   const env: Record<string, string> = {};
   if (failType !== null) env["PITSTOP_FAULTS"] = "1";
@@ -145,7 +145,10 @@ function createPrompt(io: CliIO): { ask(question: string): Promise<FeedbackValue
 
 /** Picks the anomaly the dataset's columns allow; null when it has none of the seed columns. */
 async function anomalyFor(csv: string): Promise<AnomalyKind | null> {
-  const header = (await readFile(csv, "utf8")).split(/\r?\n/, 1)[0]!.split(",").map((c) => c.trim().replace(/^"|"$/g, ""));
+  // The header only: a dataset may be large.
+  const file = await open(csv, "r");
+  const { buffer, bytesRead } = await file.read({ buffer: Buffer.alloc(64 * 1024) }).finally(() => file.close());
+  const header = buffer.subarray(0, bytesRead).toString("utf8").split(/\r?\n/, 1)[0]!.split(",").map((c) => c.trim().replace(/^"|"$/g, ""));
   if (header.includes("score")) return AnomalyKind.low_scores;
   if (header.includes("heart_rate")) return AnomalyKind.high_heart_rate;
   if (header.includes("oxygen_level")) return AnomalyKind.low_oxygen;
