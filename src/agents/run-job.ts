@@ -2,7 +2,7 @@ import { classifyFailure } from "../core/failure/classify.js";
 import type { FailureEvidence } from "../core/failure/failure-class.js";
 import { coerceError } from "../core/errors.js";
 import type { Logger } from "../core/logger.js";
-import type { TestCase } from "../core/run/test-case.js";
+import { isFailingCase, type TestCase } from "../core/run/test-case.js";
 import { createMasker, MIN_SECRET_LENGTH, shortSecretNames } from "../core/secrets/mask.js";
 import { message, type Message, type StageReport } from "../protocol/messages.js";
 import { Topic } from "../protocol/topics.js";
@@ -136,7 +136,7 @@ function evidenceOf(o: JobOutcome, lastLines: string[], tests: readonly TestCase
     cancelled: cancelled || (last?.cancelled ?? false),
     spawnError: last?.spawnError ?? null,
     lastLines: o.setupError ? [...lastLines, o.setupError] : lastLines,
-    testsFailed: tests.filter((t) => t.status === "failed" || t.status === "errored").length,
+    testsFailed: tests.filter(isFailingCase).length,
   };
   if (o.hint) ev.hint = o.hint;
   return ev;

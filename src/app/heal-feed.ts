@@ -1,5 +1,5 @@
 import type { Environment } from "../core/healing/environment.js";
-import { testId } from "../core/run/test-case.js";
+import { isFailingCase, testId } from "../core/run/test-case.js";
 import type { Logger } from "../core/logger.js";
 import { detectFlakyTests } from "../healing/detectors/flaky-tests.js";
 import type { HealLoop } from "../healing/loop/create-heal-loop.js";
@@ -23,7 +23,7 @@ export async function jobFailureEvent(store: Store, input: { runId: string; jobI
     store.tests.listTestCases({ runId: input.runId, jobId: input.jobId, attempt: job.attempt }),
     store.logs.readLogs({ runId: input.runId, jobId: input.jobId, attempt: job.attempt, limit: MAX_LOG_LINES_READ }),
   ]);
-  const failed = [...new Set(cases.filter((c) => c.status === "failed" || c.status === "errored").map(testId))];
+  const failed = [...new Set(cases.filter(isFailingCase).map(testId))];
   return {
     kind: "job_failure",
     environment: input.environment,

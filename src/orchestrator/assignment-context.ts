@@ -1,4 +1,4 @@
-import type { TestCase } from "../core/run/test-case.js";
+import { isFailingCase, type TestCase } from "../core/run/test-case.js";
 import type { AssignmentContext, RunJobSnapshot } from "../protocol/messages.js";
 import type { AttemptRecord, Store } from "../store/port.js";
 import type { ActiveRun } from "./active-run.js";
@@ -23,10 +23,9 @@ export function snapshotJobs(active: ActiveRun): RunJobSnapshot[] {
   });
 }
 
-const isFailed = (t: Pick<TestCase, "status">) => t.status === "failed" || t.status === "errored";
 
 const failedCases = async (store: Store, runId: string, jobId: string, attempt: number) =>
-  (await store.tests.listTestCases({ runId, jobId, attempt })).filter(isFailed).map((c) => ({ suite: c.suite, classname: c.classname, name: c.name, file: c.file }));
+  (await store.tests.listTestCases({ runId, jobId, attempt })).filter(isFailingCase).map((c) => ({ suite: c.suite, classname: c.classname, name: c.name, file: c.file }));
 
 /**
  * What the agent needs besides the job: the run as it stands, the previous attempt (a retry, or

@@ -1,5 +1,5 @@
 import path from "node:path";
-import { testId, type TestCase } from "../../core/run/test-case.js";
+import { isFailingCase, testId, type TestCase } from "../../core/run/test-case.js";
 import type { ExecOutcome } from "../../executor/port.js";
 import type { JobContext, JobOutcome } from "../run-job.js";
 import { readCoverage, type CoverageTotals } from "./coverage.js";
@@ -45,14 +45,12 @@ export async function recordCoverage(ctx: JobContext, candidates: readonly strin
   return r.totals;
 }
 
-const isFailing = (c: Pick<TestCase, "status">) => c.status === "failed" || c.status === "errored";
-
 /** Failing tests that count, and the quarantined ones that failed but do not. */
 export function countFailing(cases: readonly TestCase[], quarantine: readonly string[]): { failing: number; quarantined: string[] } {
   const inQuarantine = new Set(quarantine);
   const quarantined = new Set<string>();
   let failing = 0;
-  for (const c of cases.filter(isFailing)) {
+  for (const c of cases.filter(isFailingCase)) {
     const id = testId(c);
     if (inQuarantine.has(id)) quarantined.add(id);
     else failing++;

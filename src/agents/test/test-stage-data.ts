@@ -1,4 +1,4 @@
-import { countTests, testId, type TestCase, type TestCounts } from "../../core/run/test-case.js";
+import { countTests, isFailingCase, testId, type TestCase, type TestCounts } from "../../core/run/test-case.js";
 import type { CoverageTotals } from "./coverage.js";
 import type { TestRunner } from "./test-options.js";
 
@@ -45,7 +45,7 @@ function firstLines(message: string | null): string | null {
 
 export function testStageData(input: StageDataInput): TestStageData {
   const failed = input.cases
-    .filter((c) => c.status === "failed" || c.status === "errored")
+    .filter(isFailingCase)
     .slice(0, MAX_FAILED_LISTED)
     .map((c) => ({ suite: c.suite, name: c.name, message: firstLines(c.message) }));
   const data: TestStageData = {

@@ -36,3 +36,8 @@ export function countTests(cases: readonly Pick<TestCase, "status">[]): TestCoun
 export function testId(t: Pick<TestCase, "suite" | "name">): string {
   return t.suite === "" ? t.name : `${t.suite} > ${t.name}`;
 }
+
+/** A case that failed or errored: what fails a test job and what a rerun retries. */
+export function isFailingCase(t: Pick<TestCase, "status">): boolean {
+  return t.status === "failed" || t.status === "errored";
+}

@@ -1,5 +1,5 @@
 import type { Environment } from "../../core/healing/environment.js";
-import { testId, type TestCase } from "../../core/run/test-case.js";
+import { isFailingCase, testId, type TestCase } from "../../core/run/test-case.js";
 import type { FlakeHistory, Store } from "../../store/port.js";
 import { DetectorKind, type DetectorEvent } from "./detector-event.js";
 
@@ -8,8 +8,6 @@ import { DetectorKind, type DetectorEvent } from "./detector-event.js";
  * rerun is either the next attempt of the job in the same run (a retry reruns only the failed
  * tests) or a run started to rerun that job (`trigger.rerunOf`, the healing loop's reruns).
  */
-
-const isFailing = (c: Pick<TestCase, "status">) => c.status === "failed" || c.status === "errored";
 
 export interface RerunPair {
   /** The failed attempt the job was rerun from. */
@@ -56,10 +54,10 @@ export function compareReruns(before: readonly TestCase[], after: readonly TestC
   for (const c of after) {
     if (c.status === "skipped") continue;
     const id = testId(c);
-    failedNow.set(id, (failedNow.get(id) ?? false) || isFailing(c));
+    failedNow.set(id, (failedNow.get(id) ?? false) || isFailingCase(c));
   }
   const out: RerunComparison[] = [];
-  for (const id of new Set(before.filter(isFailing).map(testId))) {
+  for (const id of new Set(before.filter(isFailingCase).map(testId))) {
     const failed = failedNow.get(id);
     if (failed === undefined) continue;
     out.push({ testId: id, passed: !failed });
