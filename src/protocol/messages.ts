@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { FAILURE_CLASSES } from "../core/failure/failure-class.js";
 import type { FailureClass } from "../core/failure/failure-class.js";
+import { HealEventSchema } from "../core/healing/heal-event.js";
 import { PlanJobSchema } from "../core/pipeline/plan.js";
 
 /**
@@ -162,6 +163,16 @@ export const MessageSchemas = {
   "agent.stopped": z.object({ ...base, type: z.literal("agent.stopped"), agentId: z.string().min(1), at: z.number() }),
   /** agent.control (every agent has its own group): stop this attempt, kill its processes. */
   "job.cancel": z.object({ ...base, type: z.literal("job.cancel"), ...attemptRef, reason: z.string() }),
+  /** heal.events: a detector or the pipeline feed saw a problem; one healer handles it. */
+  "heal.detected": z.object({
+    ...base,
+    type: z.literal("heal.detected"),
+    /** Unique per event: a redelivered event is recognised and not healed twice. */
+    eventId: z.string().min(1),
+    /** Who saw it: `watch@<host>:<pid>`, `run@…`. */
+    source: z.string().min(1),
+    event: HealEventSchema,
+  }),
 } as const;
 
 export type MessageType = keyof typeof MessageSchemas;
@@ -178,6 +189,7 @@ export const AnyMessageSchema = z.discriminatedUnion("type", [
   MessageSchemas["agent.heartbeat"],
   MessageSchemas["agent.stopped"],
   MessageSchemas["job.cancel"],
+  MessageSchemas["heal.detected"],
 ]);
 
 /** A handler for every message type a component receives: a new message type breaks the build. */

@@ -4,6 +4,8 @@ export const Topic = {
   results: "agent.results",
   control: "agent.control",
   deadLetter: "deadletter",
+  /** `heal.detected`: detector findings and failed jobs, for the healer (the Monitor → Analyze hand-off). */
+  healEvents: "heal.events",
 } as const;
 
 /** Stage kinds with a topic `agent.<kind>`; `shell` runs a job's steps as written. */
@@ -15,6 +17,8 @@ export const agentTopic = (kind: string): string => `agent.${kind}`;
 /** Consumer groups. */
 export const Group = {
   orchestrator: "orchestrator",
+  /** The heal loops: each heal event is handled by one of them. */
+  healer: "healer",
   agents: (kind: string): string => `agents.${kind}`,
   /** Each agent reads agent.control in its own group, so every agent sees every cancel. */
   agentControl: (agentId: string): string => `control.${agentId}`,

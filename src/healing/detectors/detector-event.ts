@@ -1,30 +1,12 @@
 import type { Environment } from "../../core/healing/environment.js";
+import type { DetectorEvent } from "../../core/healing/heal-event.js";
+
+export { DetectorKind, type DetectorEvent } from "../../core/healing/heal-event.js";
 
 /**
- * What a Monitor-step detector saw. The loop turns it into an incident (Analyze) and publishes it
- * on the bus; detectors themselves only call `emit`, so they can be tested without a bus.
+ * Detectors only call `emit`, so they can be tested without a bus; the watch (create-watch.ts)
+ * publishes what they emit on `heal.events` for the healer.
  */
-export const DetectorKind = {
-  crash: "crash",
-  latency: "latency",
-  overload: "overload",
-  false_alarm: "false_alarm",
-  data_anomaly: "data_anomaly",
-  deploy_unhealthy: "deploy_unhealthy",
-  flaky_test: "flaky_test",
-} as const;
-export type DetectorKind = (typeof DetectorKind)[keyof typeof DetectorKind];
-
-export interface DetectorEvent {
-  kind: DetectorKind;
-  environment: Environment;
-  /** What is in trouble: a URL, `<environment>/<app>`, a dataset directory… */
-  target: string;
-  /** Epoch ms when the detector decided (from its injected clock). */
-  at: number;
-  /** JSON-serialisable facts behind the decision: samples, pids, readings, findings. */
-  evidence: Record<string, unknown>;
-}
 
 export type EmitDetectorEvent = (event: DetectorEvent) => void;
 

@@ -1,32 +1,14 @@
 import type { Environment } from "../../core/healing/environment.js";
 import type { PolicyFile } from "../../core/healing/environment-policy.js";
 import type { Verdict } from "../../core/healing/verdict.js";
-import type { FailureClass } from "../../core/failure/failure-class.js";
 import type { Logger } from "../../core/logger.js";
 import type { DeployTarget } from "../../deploy/port.js";
 import type { Notifier } from "../../notify/port.js";
 import type { Store } from "../../store/port.js";
 import type { AuditLog } from "../audit/create-audit-log.js";
-import type { DetectorEvent } from "../detectors/detector-event.js";
+import type { HealStatus } from "../../core/healing/heal-event.js";
 
-/** A failed job attempt, as the orchestrator reports it to the loop (the Monitor step for jobs). */
-export interface JobFailureEvent {
-  kind: "job_failure";
-  environment: Environment;
-  jobId: string;
-  runId?: string;
-  /** The attempt that failed (the last one of the job in that run). */
-  attempt?: number;
-  /** Test ids (core/run/test-case.ts `testId`) of the tests that failed in it. */
-  failedTestIds?: string[];
-  failureClass: FailureClass | null;
-  exitCode: number | null;
-  /** Last log lines of the attempt, for the log signature. */
-  lines?: string[];
-  failedTests?: number;
-  /** Epoch ms when the attempt failed. */
-  at: number;
-}
+export type { HealEvent, JobFailureEvent } from "../../core/healing/heal-event.js";
 
 /** How a rerun of one job of an earlier run ended. */
 export interface JobRerunResult {
@@ -50,9 +32,6 @@ export interface PipelineControl {
   /** Starts the rerun and waits for it to end. Rejects with RUN_NOT_FOUND / JOB_NOT_FOUND. */
   rerunJob(input: { runId: string; jobId: string; failedTestsOnly: boolean; by: string }): Promise<JobRerunResult>;
 }
-
-/** Everything the loop is fed: a detector's finding or a failed job. */
-export type HealEvent = DetectorEvent | JobFailureEvent;
 
 /** How the Verify step probes a deploy target after an action. */
 export interface VerifySettings {
@@ -97,15 +76,7 @@ export interface HealStep {
   reason: string | null;
 }
 
-export const HealStatus = {
-  healed: "healed",
-  failed: "failed",
-  inconclusive: "inconclusive",
-  escalated: "escalated",
-  awaiting_approval: "awaiting_approval",
-  refused: "refused",
-} as const;
-export type HealStatus = (typeof HealStatus)[keyof typeof HealStatus];
+export { HealStatus } from "../../core/healing/heal-event.js";
 
 export interface HealOutcome {
   incidentId: string;
@@ -118,4 +89,9 @@ export interface HealOutcome {
 /** Who asked: `system` for detectors, a user name for a person (then the approver must be someone else). */
 export interface HandleOptions {
   requestedBy?: string;
+  /**
+   * The `heal.detected` event's id when the event came over the bus: the incident gets it as its
+   * id, so a redelivered event finds its incident instead of opening a second one.
+   */
+  eventId?: string;
 }
