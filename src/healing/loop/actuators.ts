@@ -1,6 +1,6 @@
 import { HealAction } from "../../core/healing/actions.js";
 import type { IncidentContext } from "../../core/healing/incident.js";
-import type { DeployResult, DeployTarget } from "../../deploy/port.js";
+import type { DeployResult, DeployTarget, HealthReport } from "../../deploy/port.js";
 import type { NotificationResult, Notifier, RunNotification } from "../../notify/port.js";
 import type { RemedyStore } from "../../store/port.js";
 import type { Verdict } from "../../core/healing/verdict.js";
@@ -22,6 +22,8 @@ export type ActuatorResult =
       detail: Record<string, unknown>;
       /** The action's own evidence settles it (a rerun passed or failed): no probing needed. */
       verified?: { verdict: Verdict; reason: string };
+      /** Verify by probing the deploy target, judging each health report with this (default: healthy). */
+      judge?: (report: HealthReport) => boolean;
     }
   | { executed: false; reason: string };
 
@@ -155,9 +157,10 @@ async function quarantine(c: ActuatorContext): Promise<ActuatorResult> {
 /**
  * Raises the incident's detector threshold one step (core/healing/thresholds.ts: bounded, refused
  * at the max) and records the change in the store, where detectors read it on their next check and
- * `pitstop thresholds revert` undoes it. Verification is left inconclusive, so nothing is learned
- * from it: the detector that would show the effect runs elsewhere, and the incident context keeps
- * no sample to replay against the new value.
+ * `pitstop thresholds revert` undoes it. A latency threshold is verified on the deploy target: the
+ * app must stay healthy with every worker answering within the new bound, so a raise that only
+ * hides a slowdown beyond it fails and the loop moves on. A CPU threshold stays inconclusive (the
+ * Verify step probes health, not CPU), so nothing is learned from it.
  */
 async function adjustThreshold(c: ActuatorContext): Promise<ActuatorResult> {
   const detectorId = c.incident.detector?.id;
@@ -177,12 +180,12 @@ async function adjustThreshold(c: ActuatorContext): Promise<ActuatorResult> {
     reason: `${c.incident.kind} incident ${c.incidentId}: ${key} raised ${next.from} → ${next.to}`,
     at: c.now,
   });
-  return {
-    executed: true,
-    ok: true,
-    detail: { detector, key, from: next.from, to: next.to, min: next.min, max: next.max, changeId: change.id },
-    verified: { verdict: "inconclusive", reason: `${key} of ${detector} is now ${next.to}; the detector applies it from its next check, which this loop does not observe` },
-  };
+  const detail = { detector, key, from: next.from, to: next.to, min: next.min, max: next.max, changeId: change.id };
+  if (key === "latency_ms" && c.target !== null) {
+    return { executed: true, ok: true, detail, judge: (r) => r.healthy && r.checks.every((x) => (x.responseMs ?? 0) <= next.to) };
+  }
+  const why = key === "latency_ms" ? "no deploy target to probe" : "the Verify step probes health, not CPU";
+  return { executed: true, ok: true, detail, verified: { verdict: "inconclusive", reason: `${key} of ${detector} is now ${next.to}; ${why}, so the effect is not judged` } };
 }
 
 export const ACTUATORS: Readonly<Record<HealAction, Actuator>> = {

@@ -8,7 +8,7 @@ import { screenAction } from "../../core/healing/screen-action.js";
 import type { Verdict } from "../../core/healing/verdict.js";
 import type { DeployTarget } from "../../deploy/port.js";
 import type { IncidentRecord } from "../../store/port.js";
-import { ACTUATORS } from "./actuators.js";
+import { ACTUATORS, type ActuatorResult } from "./actuators.js";
 import { analyzeEvent, deployFacts, incidentKey, mainTarget, testIdsOf, type TestFlake } from "./analyze.js";
 import type { HandleOptions, HealEvent, HealLoopDeps, HealOutcome, HealStatus, HealStep } from "./heal-types.js";
 import { learnStep } from "./learn-step.js";
@@ -72,13 +72,13 @@ export function createHealLoop(deps: HealLoopDeps): HealLoop {
   }
 
   /** Analyze: the event → an open incident, audited with the raw event. */
-  async function analyze(event: HealEvent, requestedBy: string): Promise<Run> {
+  async function analyze(event: HealEvent, requestedBy: string, eventId: string | null): Promise<Run> {
     const env = deps.policyFile[event.environment];
     const target = event.kind === "job_failure" || event.kind === "flaky_test" ? null : deps.targets(event.environment);
     let context = await analyzeEvent(event, target, [], deps.now(), await flakeOf(event));
     context = { ...context, actionsTried: await actionsTried(env, context) };
     const incident = await store.openIncident({
-      id: deps.newId(), at: event.at, environment: event.environment, kind: context.kind,
+      id: eventId ?? deps.newId(), at: event.at, environment: event.environment, kind: context.kind,
       target: mainTarget(context, event), signature: context.signature?.hash ?? null, context,
     });
     const run: Run = { incident, context, env, target, requestedBy, steps: [] };
@@ -124,7 +124,7 @@ export function createHealLoop(deps: HealLoopDeps): HealLoop {
     return verifyAndLearn(run, decision, result);
   }
 
-  async function verifyAndLearn(run: Run, decision: Decision & { id: string }, result: { ok: boolean; detail: Record<string, unknown>; verified?: { verdict: Verdict; reason: string } }): Promise<Executed> {
+  async function verifyAndLearn(run: Run, decision: Decision & { id: string }, result: Extract<ActuatorResult, { executed: true }>): Promise<Executed> {
     const step: HealStep = { decisionId: decision.id, action: decision.chosen, status: "executed", verdict: null, reason: null };
     if (decision.chosen === HealAction.escalate) {
       await store.updateDecision(decision.id, { status: "verified", outcome: { actuator: result.detail } });
@@ -133,7 +133,7 @@ export function createHealLoop(deps: HealLoopDeps): HealLoop {
     let v: { verdict: Verdict; reason: string };
     if (!result.ok) v = { verdict: "failed", reason: `the action failed: ${String(result.detail["error"] ?? "no detail")}` };
     else if (result.verified) v = result.verified;
-    else if (run.target && run.context.deploy) v = await verifyTarget(run.target, deps.verify, { now: deps.now, sleep });
+    else if (run.target && run.context.deploy) v = await verifyTarget(run.target, deps.verify, { now: deps.now, sleep }, result.judge);
     else v = { verdict: "inconclusive", reason: "nothing to probe for this incident" };
     const at = deps.now();
     await store.updateDecision(decision.id, { status: "verified", verdict: v.verdict, verifiedAt: at, outcome: { actuator: result.detail, verification: v } });
@@ -151,7 +151,9 @@ export function createHealLoop(deps: HealLoopDeps): HealLoop {
     if (status === "healed" || status === "failed" || status === "escalated" || status === "inconclusive") {
       await store.resolveIncident(run.incident.id, { at: deps.now(), status, note });
     }
-    return { incidentId: run.incident.id, status, decisionId: run.steps.at(-1)?.decisionId ?? null, steps: run.steps };
+    const last = run.steps.at(-1)?.decisionId;
+    // A request refused before any decision was stored has a step with an empty decision id.
+    return { incidentId: run.incident.id, status, decisionId: last === undefined || last === "" ? null : last, steps: run.steps };
   }
 
   async function awaitApproval(run: Run, decision: Decision & { id: string }): Promise<HealOutcome> {
@@ -183,7 +185,7 @@ export function createHealLoop(deps: HealLoopDeps): HealLoop {
 
   return {
     async handle(event, options = {}) {
-      const run = await analyze(event, options.requestedBy ?? "system");
+      const run = await analyze(event, options.requestedBy ?? "system", options.eventId ?? null);
       return drive(run);
     },
 
@@ -208,13 +210,13 @@ export function createHealLoop(deps: HealLoopDeps): HealLoop {
     },
 
     async requestAction(event, action, by) {
-      const run = await analyze(event, by);
+      const run = await analyze(event, by, null);
       const screening = screenAction(action, run.context, run.env, await shieldStateFor(store, run.env, deps.now()));
       if (!screening.ok) {
         const type = screening.unsafe ? "UNSAFE_ACTION_REFUSED" : "ORCH_REFUSE";
         await deps.audit.append({ type, actor: actorOf(by), subject: subjectOf(run), data: { action, code: screening.code, reason: screening.reason } });
         run.steps.push({ decisionId: "", action, status: "refused", verdict: null, reason: screening.reason });
-        return { incidentId: run.incident.id, status: "refused", decisionId: null, steps: run.steps };
+        return finish(run, "refused", screening.reason);
       }
       const chosen = screening.action;
       const pre = checkPrecondition(chosen, run.context);

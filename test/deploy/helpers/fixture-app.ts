@@ -13,6 +13,8 @@ export interface AppMode {
   crash?: boolean;
   /** Text served on / (default "hello"). */
   greeting?: string;
+  /** /health answers this late (default 0). */
+  healthDelayMs?: number;
 }
 
 /**
@@ -29,8 +31,12 @@ const server = http.createServer((req, res) => {
   const body = req.url === "/health"
     ? JSON.stringify({ status: mode.health ?? 200, release: process.env.RELEASE_ID, pid: process.pid, worker: process.env.PITSTOP_WORKER })
     : JSON.stringify({ greeting: mode.greeting ?? "hello", release: process.env.RELEASE_ID, pid: process.pid, secret: process.env.APP_SECRET ?? null });
-  res.writeHead(req.url === "/health" ? (mode.health ?? 200) : 200, { "content-type": "application/json" });
-  res.end(body);
+  const answer = () => {
+    res.writeHead(req.url === "/health" ? (mode.health ?? 200) : 200, { "content-type": "application/json" });
+    res.end(body);
+  };
+  if (req.url === "/health" && mode.healthDelayMs) setTimeout(answer, mode.healthDelayMs);
+  else answer();
 });
 process.on("SIGTERM", () => server.close(() => process.exit(0)));
 if (!mode.neverListen) server.listen(Number(process.env.PORT), "127.0.0.1", () => console.log("fixture listening on " + process.env.PORT));

@@ -1,9 +1,15 @@
-import { afterEach, describe, expect, it } from "vitest";
+import { mkdtemp, rm } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { defaultPolicyFile } from "../../../src/core/healing/default-policy.js";
 import type { PolicyFile } from "../../../src/core/healing/environment-policy.js";
 import { verifyChain } from "../../../src/healing/audit/verify-chain.js";
 import type { HealEvent } from "../../../src/healing/loop/heal-types.js";
 import type { Store } from "../../../src/store/port.js";
+import { createLocalDeployTarget } from "../../../src/deploy/adapters/local/local-target.js";
+import type { DeployTarget } from "../../../src/deploy/port.js";
+import { freePort, killAll, writeApp } from "../../deploy/helpers/fixture-app.js";
 import { createLoopFixture } from "./loop-fixture.js";
 
 // adjust_threshold through a real heal loop over a migrated SQLite store: the dev rules policy
@@ -91,4 +97,57 @@ describe("heal loop: adjust_threshold", () => {
     expect(await store.healing.getDecision(outcome.decisionId!)).toMatchObject({ status: "refused" });
     expect(await store.remedies.listThresholdChanges()).toHaveLength(1);
   });
+});
+
+describe("heal loop: adjust_threshold verified on a real target", () => {
+  // A real local deploy target whose /health answers 400 ms late: a raised latency threshold is
+  // judged by probing it, so a raise that covers the slowness heals and one that does not fails.
+  let root: string;
+  let target: DeployTarget;
+
+  beforeAll(async () => {
+    root = await mkdtemp(path.join(os.tmpdir(), "pitstop-threshold-verify-"));
+    const app = await writeApp(path.join(root, "slow"), { healthDelayMs: 400 });
+    target = createLocalDeployTarget({ dataDir: path.join(root, "data"), environment: "dev", port: await freePort(), health: { retries: 40, intervalMs: 100, timeoutMs: 2000 }, stopGraceMs: 1000 });
+    expect((await target.deploy({ id: "1", sourceDir: app, start: "node server.mjs", env: { PATH: process.env.PATH ?? "/usr/bin:/bin" } })).ok).toBe(true);
+  }, 60_000);
+
+  afterAll(async () => {
+    await target?.stop();
+    await killAll(path.join(root, "data"));
+    await rm(root, { recursive: true, force: true });
+  });
+
+  const latencyPolicy = (): PolicyFile => {
+    const file = defaultPolicyFile();
+    return { ...file, dev: { ...file.dev, policy: "rules", cooldownMs: 0, budgets: { ...file.dev.budgets, backoffMs: 0 }, rules: { ...file.dev.rules, latency: ["adjust_threshold"] } } };
+  };
+  const latency = (subject: string): HealEvent => ({ kind: "latency", environment: "dev", target: subject, at: Date.now(), evidence: { latencyMs: 1000 } });
+
+  it("heals when the app answers within the raised bound", async () => {
+    const { store, loop } = await createLoopFixture((env) => (env === "dev" ? target : null), { policyFile: latencyPolicy() });
+    stores.push(store);
+    await store.remedies.changeThreshold({ detector: "dev/slow", key: "latency_ms", to: 1000, by: "ana", decisionId: null, reason: "test", at: Date.now() - MIN });
+    const outcome = await loop.handle(latency("dev/slow"));
+    expect(outcome).toMatchObject({ status: "healed", steps: [{ action: "adjust_threshold", verdict: "healed" }] });
+    expect(await store.remedies.getThreshold("dev/slow", "latency_ms")).toBe(1500);
+    // Not inconclusive any more: a verdict a learning policy would train on.
+    expect(await store.healing.getDecision(outcome.decisionId!)).toMatchObject({ status: "verified", verdict: "healed" });
+  }, 30_000);
+
+  it("fails while the raised bound is still below the app's answers, raising again until the tries run out", async () => {
+    const { store, loop } = await createLoopFixture((env) => (env === "dev" ? target : null), { policyFile: latencyPolicy() });
+    stores.push(store);
+    await store.remedies.changeThreshold({ detector: "dev/fast", key: "latency_ms", to: 100, by: "ana", decisionId: null, reason: "test", at: Date.now() - MIN });
+    const outcome = await loop.handle(latency("dev/fast"));
+    expect(outcome.steps.map((s) => [s.action, s.verdict])).toEqual([
+      ["adjust_threshold", "failed"],
+      ["adjust_threshold", "failed"],
+      ["adjust_threshold", "failed"],
+      ["escalate", null],
+    ]);
+    expect(outcome.status).toBe("escalated");
+    // 100 → 150 → 225 → 338: every step recorded, none reaching the 400 ms the app takes.
+    expect((await store.remedies.listThresholdChanges({ detector: "dev/fast", key: "latency_ms" })).map((c) => c.to)).toEqual([338, 225, 150, 100]);
+  }, 60_000);
 });
