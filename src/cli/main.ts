@@ -12,6 +12,7 @@ import { registerDeployCommand } from "./commands/deploy.js";
 import { registerOnboardCommand } from "./commands/onboard.js";
 import { registerHealingCommands } from "./commands/healing.js";
 import { registerDemoCommand } from "./commands/demo.js";
+import { registerWatchCommand } from "./commands/watch.js";
 import { registerDecisionCommands } from "./commands/decisions.js";
 import { registerThresholdCommands } from "./commands/thresholds.js";
 import { ExitCode, type CliIO } from "./io.js";
@@ -60,6 +61,7 @@ export function buildProgram(io: CliIO, setExit: (code: number) => void): Comman
   registerDecisionCommands(program, ctx);
   registerThresholdCommands(program, ctx);
   registerDemoCommand(program, ctx);
+  registerWatchCommand(program, ctx);
   return program;
 }
 

@@ -1,4 +1,4 @@
-import { cp, mkdir, readFile, readdir, rm } from "node:fs/promises";
+import { cp, mkdir, rm } from "node:fs/promises";
 import path from "node:path";
 import { DEFAULT_DATA_QUALITY_RULES } from "../../core/healing/data-quality.js";
 import type { DeployTarget } from "../../deploy/port.js";
@@ -7,6 +7,7 @@ import { createUptimeMonitor } from "../../healing/detectors/uptime-monitor.js";
 import { createDataQualityCheck } from "../../healing/detectors/data-quality-check.js";
 import { DetectorKind, type Detector, type DetectorEvent } from "../../healing/detectors/detector-event.js";
 import { createOverloadWatch } from "../../healing/detectors/overload-watch.js";
+import { processTree } from "../../healing/detectors/proc-reading.js";
 import { createWorkerWatch } from "../../healing/detectors/worker-watch.js";
 import type { FaultInjector } from "../../healing/inject/create-fault-injector.js";
 import type { HealEvent } from "../../healing/loop/heal-types.js";
@@ -88,14 +89,6 @@ async function crash(c: ScenarioContext): Promise<Injected> {
   const injectedAt = Date.now();
   const event = await firstEvent((emit) => createWorkerWatch({ ...base(c), emit, intervalMs: 100, status: () => c.target.status() }), 10_000, "crash");
   return { injectedAt, event, fault: `SIGKILL worker pid ${worker.pid}` };
-}
-
-/** A pid and its descendants: a worker is a shell and the app it started, and the app is what burns CPU. */
-async function processTree(pid: number): Promise<number[]> {
-  const tasks = await readdir(`/proc/${pid}/task`).catch(() => [] as string[]);
-  const children = await Promise.all(tasks.map((t) => readFile(`/proc/${pid}/task/${t}/children`, "utf8").catch(() => "")));
-  const kids = children.join(" ").split(/\s+/).filter(Boolean).map(Number);
-  return [pid, ...(await Promise.all(kids.map(processTree))).flat()];
 }
 
 async function overload(c: ScenarioContext): Promise<Injected> {

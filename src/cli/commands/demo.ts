@@ -3,7 +3,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Command } from "commander";
 import { ErrorCode, PitstopError } from "../../core/errors.js";
-import { createApp, openStore } from "../../app/create-app.js";
+import { createApp, openStore, type App } from "../../app/create-app.js";
 import { ensureDemoApp, freePort, prepareDemoWorkspace, writeDemoPipeline, writeDemoTestPipeline } from "../../app/demo/demo-setup.js";
 import { createAppHealLoop } from "../../app/heal-setup.js";
 import { createPipelineControl } from "../../app/pipeline-control.js";
@@ -12,9 +12,13 @@ import { triggerRun } from "../../orchestrator/trigger-run.js";
 import { formatDemoTable, runDemoScenarios, type ScenarioRow } from "../../app/demo/run-demo.js";
 import { loadConfig } from "../../config/config.js";
 import { createDeployTarget } from "../../deploy/adapters/create-deploy-target.js";
+import { envPaths } from "../../deploy/adapters/local/env-paths.js";
+import type { DeployTarget } from "../../deploy/port.js";
+import { DEFAULT_LATENCY_MS } from "../../core/healing/uptime.js";
 import { createAuditLog } from "../../healing/audit/create-audit-log.js";
 import { ExitCode, type CommandContext } from "../io.js";
 import { git, runPipelineFile } from "./run.js";
+import { watchUntilStopped } from "./watch.js";
 
 interface DemoOptions {
   exit?: boolean;
@@ -30,7 +34,7 @@ export function registerDemoCommand(program: Command, ctx: CommandContext): void
   program
     .command("demo")
     .description("onboard the example app in stage, deploy it, inject six faults and let the healing loop handle them")
-    .option("--exit", "stop the deployed app at the end and exit (for CI)")
+    .option("--exit", "stop the deployed app at the end and exit (for CI); without it pitstop keeps watching the app until Ctrl-C")
     .option("--env <env>", "environment (the demo runs in stage only)", "stage")
     .option("--port <n>", "public port of the deployed app (default: a free port)")
     .option("--json", "print the summary as JSON on stdout; progress goes to stderr")
@@ -94,7 +98,6 @@ async function demo(ctx: CommandContext, opts: DemoOptions): Promise<number> {
   const testPlan = (await readPipeline(tests)).plan;
   if (testPlan === null) throw new PitstopError(ErrorCode.INTERNAL, `the demo's test pipeline ${tests} is invalid`);
   const app = await createApp(config, { agents: true, agentEnv: io.env });
-  let result;
   try {
     await app.start();
     const runTests = async (env: Record<string, string>) => {
@@ -106,25 +109,43 @@ async function demo(ctx: CommandContext, opts: DemoOptions): Promise<number> {
     const pipelines = createPipelineControl({ store: app.store, bus: app.bus, orchestrator: app.orchestrator, now: app.now, newId: app.newId });
     // Stage only, with short windows that keep the demo quick and still take several probes.
     const loop = await createAppHealLoop({ store: app.store, dataDir: config.dataDir, log: app.log, pipelines, targets: { stage: target }, verify: { windowMs: 1500, probeIntervalMs: 150, minSamples: 5 } });
-    result = await runDemoScenarios({ store: app.store, loop, runTests, target, url, exampleDir: workspace, workDir: path.join(config.dataDir, "demo"), onRow });
+    const result = await runDemoScenarios({ store: app.store, loop, runTests, target, url, exampleDir: workspace, workDir: path.join(config.dataDir, "demo"), onRow });
+    say.write(`\n${formatDemoTable(result.rows)}\n\n`);
+    say.write(result.audit.ok ? `audit chain intact: ${result.audit.count} records\n` : `audit chain BROKEN: ${result.audit.message}\n`);
+    const dd = `npx pitstop --data-dir ${config.dataDir}`;
+    say.write(`learned table: ${dd} qtable    audit: ${dd} audit verify    export: ${dd} audit export --out audit.jsonl\n`);
+    const ok = result.audit.ok && result.rows.every((r) => r.ok);
+    let stopped = false;
+    if (opts.exit) {
+      const r = await target.stop();
+      stopped = r.ok;
+      say.write(r.ok ? `stopped stage (${r.stoppedPids.length} process(es))\n` : `pitstop: stopping stage failed: ${r.error ?? "unknown error"}\n`);
+    } else {
+      await keepWatching(app, { target, url, dataDir: config.dataDir, say });
+    }
+    if (opts.json) io.stdout.write(`${JSON.stringify({ ok, url, port, stopped, scenarios: result.rows, audit: result.audit }, null, 2)}\n`);
+    return ok && (!opts.exit || stopped) ? ExitCode.ok : ExitCode.pipelineFailed;
   } finally {
     await app.stop();
   }
-  say.write(`\n${formatDemoTable(result.rows)}\n\n`);
-  say.write(result.audit.ok ? `audit chain intact: ${result.audit.count} records\n` : `audit chain BROKEN: ${result.audit.message}\n`);
-  const dd = `npx pitstop --data-dir ${config.dataDir}`;
-  say.write(`learned table: ${dd} qtable    audit: ${dd} audit verify    export: ${dd} audit export --out audit.jsonl\n`);
-  const ok = result.audit.ok && result.rows.every((r) => r.ok);
-  let stopped = false;
-  if (opts.exit) {
-    const r = await target.stop();
-    stopped = r.ok;
-    say.write(r.ok ? `stopped stage (${r.stoppedPids.length} process(es))\n` : `pitstop: stopping stage failed: ${r.error ?? "unknown error"}\n`);
-  } else {
-    say.write(`\nthe example app is still running at ${url}\nstop it with: npx pitstop --data-dir ${config.dataDir} deploy stop --env stage\n`);
-  }
-  if (opts.json) io.stdout.write(`${JSON.stringify({ ok, url, port, stopped, scenarios: result.rows, audit: result.audit }, null, 2)}\n`);
-  return ok && (!opts.exit || stopped) ? ExitCode.ok : ExitCode.pipelineFailed;
+}
+
+/** Without `--exit`: pitstop stays up, watching the app and healing what it finds, until Ctrl-C. */
+async function keepWatching(app: App, o: { target: DeployTarget; url: string; dataDir: string; say: NodeJS.WritableStream }): Promise<void> {
+  const subject = "stage/dashboard-app";
+  const datasets = path.join(envPaths(o.dataDir, "stage").current, "datasets");
+  o.say.write(
+    [
+      "",
+      `pitstop keeps running: it watches ${subject} at ${o.url} (uptime, latency, workers, CPU, datasets) and heals what it finds.`,
+      "The demo used stage's budget for this app (3 remediations per hour), so for the next hour the shield escalates instead of acting.",
+      `Try it: kill a worker (npx pitstop --data-dir ${o.dataDir} deploy status --env stage shows their pids).`,
+      "Ctrl-C stops watching; the app keeps running until you stop it with:",
+      `  npx pitstop --data-dir ${o.dataDir} deploy stop --env stage`,
+      "",
+    ].join("\n"),
+  );
+  await watchUntilStopped(app, [{ environment: "stage", subject, target: o.target, url: o.url, datasetsDir: datasets }], { intervalMs: 1000, timeoutMs: 2000, latencyMs: DEFAULT_LATENCY_MS, quietMs: 30_000, forMs: null }, o.say);
 }
 
 /** `.pitstop/demo/latest` names the newest demo's data directory, for the commands that read it afterwards. */

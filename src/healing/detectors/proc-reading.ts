@@ -1,4 +1,4 @@
-import { readFile } from "node:fs/promises";
+import { readFile, readdir } from "node:fs/promises";
 
 /** Linux USER_HZ: utime/stime in /proc/<pid>/stat count in 1/100 s on every mainstream kernel. */
 export const CLOCK_TICKS_PER_SECOND = 100;
@@ -45,4 +45,15 @@ export async function readProc(pid: number): Promise<ProcReading | null> {
 export function cpuPercent(beforeTicks: number, afterTicks: number, elapsedMs: number): number {
   if (elapsedMs <= 0) return 0;
   return ((afterTicks - beforeTicks) / CLOCK_TICKS_PER_SECOND / (elapsedMs / 1000)) * 100;
+}
+
+/**
+ * A pid and its descendants, from /proc/<pid>/task/<tid>/children: a deployed worker is a shell and
+ * the app it started, and the app is what burns CPU. A process that is gone has no children.
+ */
+export async function processTree(pid: number): Promise<number[]> {
+  const tasks = await readdir(`/proc/${pid}/task`).catch(() => [] as string[]);
+  const children = await Promise.all(tasks.map((t) => readFile(`/proc/${pid}/task/${t}/children`, "utf8").catch(() => "")));
+  const kids = children.join(" ").split(/\s+/).filter(Boolean).map(Number);
+  return [pid, ...(await Promise.all(kids.map(processTree))).flat()];
 }

@@ -21,6 +21,8 @@ export interface UptimeMonitorOptions extends DetectorBase {
   consecutive?: number;
   /** Samples kept for `uptime()`; default 10000 (about 28 h at one probe every 10 s). */
   maxSamples?: number;
+  /** Every probe as it is taken (for a live UP/DOWN timeline); a throw goes to `onError`. */
+  onSample?: (sample: ProbeSample) => void;
 }
 
 export interface UptimeMonitor extends Detector {
@@ -82,6 +84,7 @@ export function createUptimeMonitor(opts: UptimeMonitorOptions): UptimeMonitor {
     const sample = await probe(opts.url, opts.timeoutMs, signal, now());
     if (signal.aborted) return;
     kept.push(sample);
+    if (opts.onSample) safeEmit(opts.onSample, sample, opts.onError);
     if (kept.length > maxSamples) kept.splice(0, kept.length - maxSamples);
     const d = stepEpisode(down, !sample.up, n);
     const s = stepEpisode(slow, isOverLatency(sample, latencyMs), n);

@@ -1,0 +1,124 @@
+import { randomUUID } from "node:crypto";
+import { readdir } from "node:fs/promises";
+import os from "node:os";
+import { DEFAULT_DATA_QUALITY_RULES, type DataQualityRule } from "../core/healing/data-quality.js";
+import type { Environment } from "../core/healing/environment.js";
+import type { HealEvent } from "../core/healing/heal-event.js";
+import { UptimeState, type ProbeSample, type UptimeSummary } from "../core/healing/uptime.js";
+import type { DeployTarget } from "../deploy/port.js";
+import { createTargetWatch, type TargetWatch } from "../healing/detectors/create-target-watch.js";
+import type { HealOutcome, VerifySettings } from "../healing/loop/heal-types.js";
+import { publishHealEvent, startHealer } from "../healing/loop/start-healer.js";
+import type { App } from "./create-app.js";
+import { createAppHealLoop } from "./heal-setup.js";
+import { createPipelineControl } from "./pipeline-control.js";
+
+/** One deployed app to watch. */
+export interface WatchedApp {
+  environment: Environment;
+  /** `<environment>/<app>`. */
+  subject: string;
+  target: DeployTarget;
+  url: string;
+  /** The datasets it serves; null = no data-quality check. */
+  datasetsDir: string | null;
+}
+
+export interface WatchSettings {
+  intervalMs: number;
+  timeoutMs: number;
+  latencyMs: number;
+  quietMs: number;
+  dataIntervalMs?: number;
+  verify?: VerifySettings;
+}
+
+export interface WatchReport {
+  apps: Array<{ environment: Environment; subject: string; url: string; uptime: UptimeSummary }>;
+  incidents: Array<{ event: HealEvent; outcome: HealOutcome }>;
+}
+
+export interface WatchLines {
+  /** An app went UP or DOWN (the first probe counts as a change). */
+  state(app: WatchedApp, sample: ProbeSample): void;
+  detected(event: HealEvent): void;
+  /** A repeat of a kind within the quiet period, dropped. */
+  quiet(event: HealEvent): void;
+  settled(event: HealEvent, outcome: HealOutcome): void;
+}
+
+/** The rules whose dataset the app serves: an app without a heart-rate file is not an anomaly. */
+async function rulesFor(datasetsDir: string): Promise<DataQualityRule[]> {
+  const files = new Set(await readdir(datasetsDir).catch(() => [] as string[]));
+  return DEFAULT_DATA_QUALITY_RULES.filter((r) => files.has(r.dataset));
+}
+
+/**
+ * pitstop's long-running Monitor: every detector on every app given, each finding published on
+ * `heal.events`, and a healer in this process that runs the loop on what it consumes (with Redis,
+ * healers of other processes share the events). Runs until `signal` aborts, then stops the
+ * detectors, lets the healer finish the event in hand, and reports each app's uptime and every
+ * incident this healer settled.
+ */
+export async function runWatch(app: App, apps: readonly WatchedApp[], settings: WatchSettings, lines: WatchLines, signal: AbortSignal): Promise<WatchReport> {
+  const targets: Partial<Record<Environment, DeployTarget>> = {};
+  for (const a of apps) targets[a.environment] = a.target;
+  const pipelines = createPipelineControl({ store: app.store, bus: app.bus, orchestrator: app.orchestrator, now: app.now, newId: app.newId });
+  const loop = await createAppHealLoop({ store: app.store, dataDir: app.config.dataDir, log: app.log, pipelines, targets, ...(settings.verify ? { verify: settings.verify } : {}), now: app.now });
+  const source = `watch@${os.hostname()}:${process.pid}`;
+  const incidents: WatchReport["incidents"] = [];
+  const healer = startHealer({
+    bus: app.bus,
+    loop,
+    incidents: app.store.healing,
+    log: app.log,
+    consumer: source,
+    onOutcome: (detected, outcome) => {
+      incidents.push({ event: detected.event, outcome });
+      lines.settled(detected.event, outcome);
+    },
+  });
+  const publish = (event: HealEvent): void => {
+    lines.detected(event);
+    publishHealEvent(app.bus, { event, source, eventId: randomUUID() }).catch((err: unknown) => app.log.error({ err, kind: event.kind }, "could not publish a heal event"));
+  };
+  const watches: Array<{ app: WatchedApp; watch: TargetWatch }> = [];
+  for (const a of apps) {
+    let last: UptimeState | null = null;
+    const watch = createTargetWatch({
+      environment: a.environment,
+      subject: a.subject,
+      target: a.target,
+      url: a.url,
+      intervalMs: settings.intervalMs,
+      timeoutMs: settings.timeoutMs,
+      latencyMs: settings.latencyMs,
+      quietMs: settings.quietMs,
+      datasetsDir: a.datasetsDir,
+      rules: a.datasetsDir === null ? [] : await rulesFor(a.datasetsDir),
+      ...(settings.dataIntervalMs === undefined ? {} : { dataIntervalMs: settings.dataIntervalMs }),
+      thresholds: app.store.remedies,
+      emit: publish,
+      onSample: (sample) => {
+        const state = sample.up ? UptimeState.up : UptimeState.down;
+        if (state !== last) lines.state(a, sample);
+        last = state;
+      },
+      onQuiet: lines.quiet,
+      onError: (err) => app.log.warn({ err, subject: a.subject }, "watch: a check failed"),
+      now: app.now,
+    });
+    watches.push({ app: a, watch });
+  }
+  for (const w of watches) w.watch.start();
+  await new Promise<void>((resolve) => {
+    if (signal.aborted) return resolve();
+    signal.addEventListener("abort", () => resolve(), { once: true });
+  });
+  await Promise.all(watches.map((w) => w.watch.stop()));
+  await healer.stop();
+  return {
+    apps: watches.map((w) => ({ environment: w.app.environment, subject: w.app.subject, url: w.app.url, uptime: w.watch.uptime() })),
+    incidents,
+  };
+}

@@ -1,0 +1,160 @@
+import { stat } from "node:fs/promises";
+import path from "node:path";
+import type { Command } from "commander";
+import { ErrorCode, PitstopError } from "../../core/errors.js";
+import { ENVIRONMENTS, isEnvironment, type Environment } from "../../core/healing/environment.js";
+import type { HealEvent } from "../../core/healing/heal-event.js";
+import { DEFAULT_LATENCY_MS, type UptimeSummary } from "../../core/healing/uptime.js";
+import { parseDuration } from "../../core/pipeline/duration.js";
+import { createAppRegistry } from "../../app/app-registry.js";
+import { createApp, type App } from "../../app/create-app.js";
+import { runWatch, type WatchedApp, type WatchLines, type WatchReport, type WatchSettings } from "../../app/run-watch.js";
+import { loadConfig } from "../../config/config.js";
+import { openDeployTarget } from "../../deploy/adapters/create-deploy-target.js";
+import { envPaths } from "../../deploy/adapters/local/env-paths.js";
+import { formatDuration, formatTime } from "../format.js";
+import { ExitCode, type CommandContext } from "../io.js";
+import { describeOutcome } from "./run-healing.js";
+
+interface WatchOptions {
+  env?: string;
+  app?: string;
+  interval: string;
+  timeout: string;
+  latency?: string;
+  quiet: string;
+  datasets?: string;
+  for?: string;
+  json?: boolean;
+}
+
+export function registerWatchCommand(program: Command, ctx: CommandContext): void {
+  program
+    .command("watch")
+    .description("keep probing what is deployed (uptime, latency, crashed workers, CPU, datasets) and heal what the detectors find, until Ctrl-C")
+    .option("--env <env>", `one environment (${ENVIRONMENTS.join(", ")}); default: every environment with a deployment`)
+    .option("--app <name>", "the app's name in incidents (default: the app onboarded in that environment, else this directory's name)")
+    .option("--interval <duration>", "time between probes", "1s")
+    .option("--timeout <duration>", "a probe without an answer after this is DOWN", "2s")
+    .option("--latency <duration>", `slower answers are a latency breach, unless \`pitstop thresholds\` holds another value (default ${DEFAULT_LATENCY_MS / 1000}s)`)
+    .option("--quiet <duration>", "after an incident of one kind, ignore more of that kind for this long", "30s")
+    .option("--datasets <dir>", "datasets the app serves, for the data-quality check (default: the live release's datasets/)")
+    .option("--for <duration>", "stop after this long (default: until Ctrl-C)")
+    .option("--json", "print the uptime and incidents as JSON on stdout at the end; progress goes to stderr")
+    .addHelpText("after", "\nOn a data directory without Redis, watch is the one pitstop process of that directory (as `pitstop run` is).\nExit codes: 0 stopped, 2 bad input or nothing deployed, 3 internal error.")
+    .action(async (opts: WatchOptions) => ctx.setExit(await watch(ctx, opts)));
+}
+
+function duration(flag: string, text: string, min: number): number {
+  const r = parseDuration(text);
+  if (!r.ok) throw new PitstopError(ErrorCode.USAGE, `--${flag}: ${r.message}`);
+  if (r.ms < min) throw new PitstopError(ErrorCode.USAGE, `--${flag} ${text}: must be at least ${min} ms`);
+  return r.ms;
+}
+
+function parseSettings(opts: WatchOptions): WatchSettings & { forMs: number | null } {
+  return {
+    intervalMs: duration("interval", opts.interval, 100),
+    timeoutMs: duration("timeout", opts.timeout, 100),
+    latencyMs: opts.latency === undefined ? DEFAULT_LATENCY_MS : duration("latency", opts.latency, 1),
+    quietMs: duration("quiet", opts.quiet, 0),
+    forMs: opts.for === undefined ? null : duration("for", opts.for, 1),
+  };
+}
+
+async function isDir(p: string): Promise<boolean> {
+  return stat(p).then((s) => s.isDirectory(), () => false);
+}
+
+/** The deployed apps to watch: the environment asked for, or every one with a deployment. */
+async function findApps(app: App, opts: WatchOptions, cwd: string, env: Readonly<Record<string, string | undefined>>): Promise<{ apps: WatchedApp[]; skipped: string[] }> {
+  if (opts.env !== undefined && !isEnvironment(opts.env)) throw new PitstopError(ErrorCode.USAGE, `--env ${JSON.stringify(opts.env)}: use one of ${ENVIRONMENTS.join(", ")}`);
+  const wanted: readonly Environment[] = opts.env === undefined ? ENVIRONMENTS : [opts.env];
+  const registered = await createAppRegistry(app.config.dataDir).list();
+  const datasets = opts.datasets === undefined ? null : path.resolve(cwd, opts.datasets);
+  if (datasets !== null && !(await isDir(datasets))) throw new PitstopError(ErrorCode.USAGE, `--datasets ${opts.datasets}: not a directory (looked at ${datasets})`);
+  const apps: WatchedApp[] = [];
+  const skipped: string[] = [];
+  for (const environment of wanted) {
+    const target = await openDeployTarget({ dataDir: app.config.dataDir, environment, env });
+    const status = await target.status();
+    if (status.state === "empty" || status.state === "stopped") {
+      if (opts.env !== undefined) skipped.push(`${environment}: ${status.state === "empty" ? "nothing deployed" : "stopped"}`);
+      continue;
+    }
+    if (status.url === null) {
+      skipped.push(`${environment}: no URL to probe (the command target has none)`);
+      continue;
+    }
+    const name = opts.app ?? registered.find((a) => a.environment === environment)?.name ?? path.basename(cwd);
+    const live = path.join(envPaths(app.config.dataDir, environment).current, "datasets");
+    apps.push({ environment, subject: `${environment}/${name}`, target, url: status.url, datasetsDir: datasets ?? ((await isDir(live)) ? live : null) });
+  }
+  return { apps, skipped };
+}
+
+const clock = (ms: number): string => formatTime(ms).slice(11);
+
+/** What people see as it happens. */
+export function watchLines(out: NodeJS.WritableStream): WatchLines {
+  const what = (e: HealEvent): string => (e.kind === "job_failure" ? `job ${e.jobId} failed` : `${e.kind.replace(/_/g, " ")} on ${e.target}`);
+  return {
+    state: (a, s) => out.write(`${clock(s.at)}  ${a.subject} ${s.up ? `UP (${s.responseMs ?? "?"} ms)` : `DOWN (${s.error ?? "no answer"})`}\n`),
+    detected: (e) => out.write(`${clock(e.at)}  detected: ${what(e)}\n`),
+    quiet: (e) => out.write(`${clock(e.at)}  (${what(e)} again within the quiet period: same incident)\n`),
+    settled: (e, o) => out.write(`${clock(Date.now())}  ${describeOutcome(e, o)}\n`),
+  };
+}
+
+/** `stage/app: uptime 99.2 % over 5m00s, 1 DOWN span (4.2s), p50 3 ms, p95 12 ms`. */
+export function describeUptime(subject: string, u: UptimeSummary): string {
+  const over = formatDuration(u.window.to - u.window.from);
+  const downs = u.timeline.filter((s) => s.state === "DOWN");
+  const downMs = downs.reduce((sum, s) => sum + ((s.to ?? u.window.to) - s.from), 0);
+  const pct = u.uptimePercent === null ? "unknown" : `${u.uptimePercent.toFixed(1)} %`;
+  const lat = u.latency.samples === 0 ? "no answers" : `p50 ${u.latency.p50} ms, p95 ${u.latency.p95} ms`;
+  return `${subject}: uptime ${pct} over ${over}, ${downs.length} DOWN span${downs.length === 1 ? "" : "s"}${downs.length ? ` (${formatDuration(downMs)})` : ""}, ${lat}`;
+}
+
+/** Runs the watch until Ctrl-C, SIGTERM or `--for`, then prints each app's uptime. */
+export async function watchUntilStopped(app: App, apps: readonly WatchedApp[], settings: WatchSettings & { forMs: number | null }, out: NodeJS.WritableStream): Promise<WatchReport> {
+  const stop = new AbortController();
+  const onSignal = (): void => stop.abort();
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
+  const timer = settings.forMs === null ? null : setTimeout(onSignal, settings.forMs);
+  try {
+    const report = await runWatch(app, apps, settings, watchLines(out), stop.signal);
+    out.write("\n");
+    for (const a of report.apps) out.write(`${describeUptime(a.subject, a.uptime)}\n`);
+    return report;
+  } finally {
+    if (timer) clearTimeout(timer);
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
+  }
+}
+
+async function watch(ctx: CommandContext, opts: WatchOptions): Promise<number> {
+  const { io } = ctx;
+  const settings = parseSettings(opts);
+  const config = loadConfig({ cwd: io.cwd, env: io.env, flags: { dataDir: ctx.globals().dataDir } });
+  const out = opts.json ? io.stderr : io.stdout;
+  const app = await createApp(config, { agents: true, agentEnv: io.env });
+  try {
+    const { apps, skipped } = await findApps(app, opts, io.cwd, io.env);
+    for (const s of skipped) io.stderr.write(`pitstop: not watching ${s}\n`);
+    if (apps.length === 0) {
+      io.stderr.write(`pitstop: nothing deployed in ${config.dataDir} to watch: deploy first (a pipeline with a deploy stage, or \`npm start\` for the demo), or pass --data-dir\n`);
+      return ExitCode.usage;
+    }
+    await app.start();
+    for (const a of apps) out.write(`watching ${a.subject} at ${a.url} every ${formatDuration(settings.intervalMs)}${a.datasetsDir ? `, datasets in ${a.datasetsDir}` : ""}\n`);
+    out.write(settings.forMs === null ? "Ctrl-C stops watching (the apps keep running)\n" : `stopping after ${formatDuration(settings.forMs)}\n`);
+    const report = await watchUntilStopped(app, apps, settings, out);
+    if (opts.json) io.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+    return ExitCode.ok;
+  } finally {
+    await app.stop();
+  }
+}
