@@ -9,7 +9,6 @@ import type { Store } from "../store/port.js";
 
 /** Last log lines kept for the log signature. */
 const SIGNATURE_LINES = 20;
-const MAX_LOG_LINES_READ = 50_000;
 
 /**
  * A failed job, as the Monitor step hands it to the loop: its failure class and exit code, its
@@ -21,7 +20,7 @@ export async function jobFailureEvent(store: Store, input: { runId: string; jobI
   const attempt = await store.runs.getAttempt(input.runId, input.jobId, job.attempt);
   const [cases, logs] = await Promise.all([
     store.tests.listTestCases({ runId: input.runId, jobId: input.jobId, attempt: job.attempt }),
-    store.logs.readLogs({ runId: input.runId, jobId: input.jobId, attempt: job.attempt, limit: MAX_LOG_LINES_READ }),
+    store.logs.readLogs({ runId: input.runId, jobId: input.jobId, attempt: job.attempt, limit: SIGNATURE_LINES, fromEnd: true }),
   ]);
   const failed = [...new Set(cases.filter(isFailingCase).map(testId))];
   return {
@@ -32,7 +31,7 @@ export async function jobFailureEvent(store: Store, input: { runId: string; jobI
     attempt: job.attempt,
     failureClass: job.failureClass,
     exitCode: attempt?.exitCode ?? null,
-    lines: logs.slice(-SIGNATURE_LINES).map((l) => l.text),
+    lines: logs.map((l) => l.text),
     failedTests: failed.length,
     failedTestIds: failed,
     at: job.finishedAt ?? attempt?.finishedAt ?? Date.now(),

@@ -272,6 +272,9 @@ export function defineStoreConformance(name: string, factory: () => Promise<Stor
         expect(t2.map((l) => l.seq)).toEqual([0, 1]);
         expect((await store.logs.readLogs({ runId: "lr", afterId: t2[0]!.id })).map((l) => l.seq)).toEqual([1]);
         expect((await store.logs.readLogs({ runId: "lr", limit: 2 })).map((l) => l.jobId)).toEqual(["build", "test"]);
+        // The end of a log (a failure's last lines), still oldest first.
+        expect((await store.logs.readLogs({ runId: "lr", jobId: "test", limit: 2, fromEnd: true })).map((l) => [l.attempt, l.seq])).toEqual([[2, 0], [2, 1]]);
+        expect((await store.logs.readLogs({ runId: "lr", fromEnd: true })).length).toBe(4);
         expect(await store.logs.readLogs({ runId: "nope" })).toEqual([]);
       });
 

@@ -179,6 +179,8 @@ export interface LogQuery {
   /** Return lines with a store id greater than this (for --follow). */
   afterId?: number;
   limit?: number;
+  /** With `limit`: the last `limit` matching lines instead of the first (still in insertion order). */
+  fromEnd?: boolean;
 }
 
 export interface LogStore {

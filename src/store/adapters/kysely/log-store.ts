@@ -33,10 +33,12 @@ export function createKyselyLogStore({ db }: StoreContext): LogStore {
       if (query.jobId !== undefined) q = q.where("job_id", "=", query.jobId);
       if (query.attempt !== undefined) q = q.where("attempt", "=", query.attempt);
       if (query.afterId !== undefined) q = q.where("id", ">", query.afterId);
-      q = q.orderBy("id");
       const limit = normaliseLimit(query.limit);
+      const fromEnd = query.fromEnd === true && limit !== undefined;
+      q = q.orderBy("id", fromEnd ? "desc" : "asc");
       if (limit !== undefined) q = q.limit(limit);
       const rows = await q.execute();
+      if (fromEnd) rows.reverse();
       return rows.map((r) => ({
         id: r.id,
         runId: r.run_id,
