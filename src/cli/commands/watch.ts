@@ -67,15 +67,12 @@ async function isDir(p: string): Promise<boolean> {
 }
 
 /** The deployed apps to watch: the environment asked for, or every one with a deployment. */
-async function findApps(app: App, opts: WatchOptions, cwd: string, env: Readonly<Record<string, string | undefined>>): Promise<{ apps: WatchedApp[]; skipped: string[] }> {
-  if (opts.env !== undefined && !isEnvironment(opts.env)) throw new PitstopError(ErrorCode.USAGE, `--env ${JSON.stringify(opts.env)}: use one of ${ENVIRONMENTS.join(", ")}`);
-  const wanted: readonly Environment[] = opts.env === undefined ? ENVIRONMENTS : [opts.env];
+async function findApps(app: App, opts: WatchOptions, picked: { envs: readonly Environment[]; datasets: string | null }, cwd: string, env: Readonly<Record<string, string | undefined>>): Promise<{ apps: WatchedApp[]; skipped: string[] }> {
+  const { datasets } = picked;
   const registered = await createAppRegistry(app.config.dataDir).list();
-  const datasets = opts.datasets === undefined ? null : path.resolve(cwd, opts.datasets);
-  if (datasets !== null && !(await isDir(datasets))) throw new PitstopError(ErrorCode.USAGE, `--datasets ${opts.datasets}: not a directory (looked at ${datasets})`);
   const apps: WatchedApp[] = [];
   const skipped: string[] = [];
-  for (const environment of wanted) {
+  for (const environment of picked.envs) {
     const target = await openDeployTarget({ dataDir: app.config.dataDir, environment, env });
     const status = await target.status();
     if (status.state === "empty" || status.state === "stopped") {
@@ -135,14 +132,23 @@ export async function watchUntilStopped(app: App, apps: readonly WatchedApp[], s
   }
 }
 
+/** Checked before anything is opened or written: bad flags change nothing. */
+async function pickTargets(opts: WatchOptions, cwd: string): Promise<{ envs: readonly Environment[]; datasets: string | null }> {
+  if (opts.env !== undefined && !isEnvironment(opts.env)) throw new PitstopError(ErrorCode.USAGE, `--env ${JSON.stringify(opts.env)}: use one of ${ENVIRONMENTS.join(", ")}`);
+  const datasets = opts.datasets === undefined ? null : path.resolve(cwd, opts.datasets);
+  if (datasets !== null && !(await isDir(datasets))) throw new PitstopError(ErrorCode.USAGE, `--datasets ${opts.datasets}: not a directory (looked at ${datasets})`);
+  return { envs: opts.env === undefined ? ENVIRONMENTS : [opts.env], datasets };
+}
+
 async function watch(ctx: CommandContext, opts: WatchOptions): Promise<number> {
   const { io } = ctx;
   const settings = parseSettings(opts);
+  const picked = await pickTargets(opts, io.cwd);
   const config = loadConfig({ cwd: io.cwd, env: io.env, flags: { dataDir: ctx.globals().dataDir } });
   const out = opts.json ? io.stderr : io.stdout;
   const app = await createApp(config, { agents: true, agentEnv: io.env });
   try {
-    const { apps, skipped } = await findApps(app, opts, io.cwd, io.env);
+    const { apps, skipped } = await findApps(app, opts, picked, io.cwd, io.env);
     for (const s of skipped) io.stderr.write(`pitstop: not watching ${s}\n`);
     if (apps.length === 0) {
       io.stderr.write(`pitstop: nothing deployed in ${config.dataDir} to watch: deploy first (a pipeline with a deploy stage, or \`npm start\` for the demo), or pass --data-dir\n`);
