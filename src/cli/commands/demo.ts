@@ -145,7 +145,7 @@ async function keepWatching(app: App, o: { target: DeployTarget; url: string; da
       "",
     ].join("\n"),
   );
-  await watchUntilStopped(app, [{ environment: "stage", subject, target: o.target, url: o.url, datasetsDir: datasets }], { intervalMs: 1000, timeoutMs: 2000, latencyMs: DEFAULT_LATENCY_MS, quietMs: 30_000, forMs: null }, o.say);
+  await watchUntilStopped(app, [{ environment: "stage", subject, target: o.target, url: o.url, datasetsDir: datasets }], { intervalMs: 1000, timeoutMs: 0, latencyMs: DEFAULT_LATENCY_MS, quietMs: 30_000, forMs: null }, o.say);
 }
 
 /** `.pitstop/demo/latest` names the newest demo's data directory, for the commands that read it afterwards. */

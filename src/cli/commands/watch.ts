@@ -20,7 +20,7 @@ interface WatchOptions {
   env?: string;
   app?: string;
   interval: string;
-  timeout: string;
+  timeout?: string;
   latency?: string;
   quiet: string;
   datasets?: string;
@@ -35,7 +35,7 @@ export function registerWatchCommand(program: Command, ctx: CommandContext): voi
     .option("--env <env>", `one environment (${ENVIRONMENTS.join(", ")}); default: every environment with a deployment`)
     .option("--app <name>", "the app's name in incidents (default: the app onboarded in that environment, else this directory's name)")
     .option("--interval <duration>", "time between probes", "1s")
-    .option("--timeout <duration>", "a probe without an answer after this is DOWN", "2s")
+    .option("--timeout <duration>", "a probe without an answer after this is DOWN (never less than 1.25 × the latency bound, so a slow answer counts as slow, not DOWN)")
     .option("--latency <duration>", `slower answers are a latency breach, unless \`pitstop thresholds\` holds another value (default ${DEFAULT_LATENCY_MS / 1000}s)`)
     .option("--quiet <duration>", "after an incident of one kind, ignore more of that kind for this long", "30s")
     .option("--datasets <dir>", "datasets the app serves, for the data-quality check (default: the live release's datasets/)")
@@ -55,7 +55,8 @@ function duration(flag: string, text: string, min: number): number {
 function parseSettings(opts: WatchOptions): WatchSettings & { forMs: number | null } {
   return {
     intervalMs: duration("interval", opts.interval, 100),
-    timeoutMs: duration("timeout", opts.timeout, 100),
+    // 0 = as the latency bound allows (uptime-monitor.ts timeoutFor): 30 s for the seeds' 24 s.
+    timeoutMs: opts.timeout === undefined ? 0 : duration("timeout", opts.timeout, 100),
     latencyMs: opts.latency === undefined ? DEFAULT_LATENCY_MS : duration("latency", opts.latency, 1),
     quietMs: duration("quiet", opts.quiet, 0),
     forMs: opts.for === undefined ? null : duration("for", opts.for, 1),

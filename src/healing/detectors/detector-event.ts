@@ -4,7 +4,7 @@ import type { DetectorEvent } from "../../core/healing/heal-event.js";
 export { DetectorKind, type DetectorEvent } from "../../core/healing/heal-event.js";
 
 /**
- * Detectors only call `emit`, so they can be tested without a bus; the watch (create-watch.ts)
+ * Detectors only call `emit`, so they can be tested without a bus; the watch (create-target-watch.ts, app/run-watch.ts)
  * publishes what they emit on `heal.events` for the healer.
  */
 

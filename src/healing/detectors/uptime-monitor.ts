@@ -6,7 +6,11 @@ import { createPollLoop, safeEmit } from "./poll-loop.js";
 export interface UptimeMonitorOptions extends DetectorBase {
   url: string;
   intervalMs: number;
-  /** A probe without response headers after this is DOWN (keep it above latencyMs to see latency). */
+  /**
+   * A probe without response headers after this is DOWN. Never less than 1.25 × the current
+   * latency threshold (`timeoutFor`): a slow answer must be able to arrive to count as slow, even
+   * after `adjust_threshold` raised the threshold past the timeout configured.
+   */
   timeoutMs: number;
   /** A slower response is a latency breach; seed default 24000. */
   latencyMs?: number;
@@ -49,6 +53,11 @@ async function probe(url: string, timeoutMs: number, stop: AbortSignal, at: numb
   }
 }
 
+/** The probe timeout in force: the one configured, raised to leave room for answers up to 1.25 × the latency threshold. */
+export function timeoutFor(timeoutMs: number, latencyMs: number): number {
+  return Math.max(timeoutMs, Math.ceil(latencyMs * 1.25));
+}
+
 /**
  * Probes `url` every `intervalMs`. Emits `crash` once the target was DOWN for `consecutive` probes
  * and `latency` once it answered slower than the latency threshold that many times in a row; one
@@ -65,7 +74,7 @@ export function createUptimeMonitor(opts: UptimeMonitorOptions): UptimeMonitor {
   let slow: EpisodeState = INITIAL_EPISODE;
 
   function emit(kind: DetectorKind, recent: ProbeSample[]): void {
-    const evidence = { url: opts.url, consecutive: n, latencyMs, timeoutMs: opts.timeoutMs, samples: recent };
+    const evidence = { url: opts.url, consecutive: n, latencyMs, timeoutMs: timeoutFor(opts.timeoutMs, latencyMs), samples: recent };
     safeEmit(opts.emit, { kind, environment: opts.environment, target: opts.target, at: now(), evidence }, opts.onError);
   }
 
@@ -81,7 +90,7 @@ export function createUptimeMonitor(opts: UptimeMonitorOptions): UptimeMonitor {
 
   async function tick(signal: AbortSignal): Promise<void> {
     latencyMs = await readLatencyMs();
-    const sample = await probe(opts.url, opts.timeoutMs, signal, now());
+    const sample = await probe(opts.url, timeoutFor(opts.timeoutMs, latencyMs), signal, now());
     if (signal.aborted) return;
     kept.push(sample);
     if (opts.onSample) safeEmit(opts.onSample, sample, opts.onError);

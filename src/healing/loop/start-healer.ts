@@ -22,6 +22,13 @@ export interface HealerOptions {
   log: Logger;
   /** This healer's consumer name in the `healer` group. */
   consumer: string;
+  /**
+   * Events older than this (by `event.at`) are acked without healing: they waited on the bus while
+   * no healer ran, and what they saw may be long over. Detectors report a problem that lasts again
+   * (a new watch starts a new episode). Default 5 minutes.
+   */
+  maxAgeMs?: number;
+  now?: () => number;
   /** Called once the loop settled an event (healed, escalated, awaiting approval…). */
   onOutcome?: (detected: Message<"heal.detected">, outcome: HealOutcome) => void | Promise<void>;
   signal?: AbortSignal;
@@ -34,12 +41,15 @@ function parseDetected(payload: unknown): { ok: true; value: Message<"heal.detec
   return { ok: true, value: r.message };
 }
 
+const DEFAULT_MAX_AGE_MS = 5 * 60_000;
+
 /**
  * The Analyze → … → Learn side of the bus hand-off: consumes `heal.events` in the `healer` group
  * (one healer per event however many run), runs the loop on each event in order, and acks it once
  * the loop settled it. The event id becomes the incident id, so a redelivery (a healer that died
  * mid-way, a loop slower than the visibility timeout) finds its incident and is acked without a
- * second remediation; the incident it left open stays listed by `pitstop incidents`.
+ * second remediation; the incident it left open stays listed by `pitstop incidents`. An event that
+ * waited on the bus longer than `maxAgeMs` is dropped, not acted on.
  */
 export function startHealer(o: HealerOptions): RunningConsumer {
   return startConsumer({
@@ -49,6 +59,11 @@ export function startHealer(o: HealerOptions): RunningConsumer {
     consumer: o.consumer,
     parse: parseDetected,
     async handle(detected) {
+      const age = (o.now ?? Date.now)() - detected.event.at;
+      if (age > (o.maxAgeMs ?? DEFAULT_MAX_AGE_MS)) {
+        o.log.warn({ eventId: detected.eventId, kind: detected.event.kind, ageMs: age }, "heal event too old to act on; dropped (a problem that lasts is detected again)");
+        return;
+      }
       const seen = await o.incidents.getIncident(detected.eventId);
       if (seen !== null) {
         o.log.info({ eventId: detected.eventId, status: seen.status }, "heal event delivered again: its incident exists, not healing twice");

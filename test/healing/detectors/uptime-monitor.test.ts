@@ -2,7 +2,7 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { DetectorEvent } from "../../../src/healing/detectors/detector-event.js";
-import { createUptimeMonitor, type UptimeMonitor } from "../../../src/healing/detectors/uptime-monitor.js";
+import { createUptimeMonitor, timeoutFor, type UptimeMonitor } from "../../../src/healing/detectors/uptime-monitor.js";
 import { createSqliteStore } from "../../../src/store/adapters/sqlite/create-sqlite-store.js";
 import { waitFor } from "./helpers.js";
 
@@ -90,16 +90,20 @@ describe("createUptimeMonitor against a real HTTP server", () => {
     await m.stop(); // idempotent
   });
 
-  it("counts a probe with no answer within timeoutMs as down", async () => {
+  it("counts a probe with no answer within the timeout as down; the timeout leaves room for slow answers", async () => {
     mode = "hang";
     const events: DetectorEvent[] = [];
+    // 100 ms asked for, but a 150 ms latency threshold needs answers up to 150 to be able to arrive:
+    // the monitor waits 1.25 × 150 = 188 ms, so a slow answer is latency and only no answer is DOWN.
     start(events, 100);
     await waitFor(() => count(events, "crash") === 1, 10_000, "crash by timeout");
-    const samples = (events[0]?.evidence as { samples: { error: string; responseMs: number | null }[] }).samples;
-    expect(samples.map((s) => [s.error, s.responseMs])).toEqual([
-      ["timeout after 100 ms", null],
-      ["timeout after 100 ms", null],
+    const evidence = events[0]?.evidence as { timeoutMs: number; samples: { error: string; responseMs: number | null }[] };
+    expect(evidence.timeoutMs).toBe(188);
+    expect(evidence.samples.map((s) => [s.error, s.responseMs])).toEqual([
+      ["timeout after 188 ms", null],
+      ["timeout after 188 ms", null],
     ]);
+    expect([timeoutFor(2000, 24_000), timeoutFor(5000, 1000), timeoutFor(0, 120_000)]).toEqual([30_000, 5000, 150_000]);
   });
 
   it("stops when its AbortSignal aborts, even with a probe in flight", async () => {
