@@ -4,8 +4,6 @@ export const Topic = {
   results: "agent.results",
   control: "agent.control",
   deadLetter: "deadletter",
-  /** `heal.detected`: detector findings and failed jobs, for the healer (the Monitor → Analyze hand-off). */
-  healEvents: "heal.events",
 } as const;
 
 /** Stage kinds with a topic `agent.<kind>`; `shell` runs a job's steps as written. */
@@ -13,6 +11,12 @@ export const STAGE_KINDS = ["shell", "lint", "test", "build", "security", "deplo
 export type StageKind = (typeof STAGE_KINDS)[number];
 
 export const agentTopic = (kind: string): string => `agent.${kind}`;
+
+/**
+ * `heal.detected` for one environment (the Monitor → Analyze hand-off): one topic per environment,
+ * so a healer only takes events of the environments whose deploy targets it can act on.
+ */
+export const healTopic = (environment: string): string => `heal.events.${environment}`;
 
 /** Consumer groups. */
 export const Group = {

@@ -11,7 +11,7 @@ import type { DeployTarget } from "../../../src/deploy/port.js";
 import type { HealOutcome } from "../../../src/healing/loop/heal-types.js";
 import { publishHealEvent, startHealer } from "../../../src/healing/loop/start-healer.js";
 import { message } from "../../../src/protocol/messages.js";
-import { Group, Topic } from "../../../src/protocol/topics.js";
+import { Group, Topic, healTopic } from "../../../src/protocol/topics.js";
 import type { Store } from "../../../src/store/port.js";
 import { waitFor } from "../detectors/helpers.js";
 import { createLoopFixture } from "./loop-fixture.js";
@@ -84,7 +84,7 @@ async function harness(makeBus: () => Promise<Bus>, target: DeployTarget) {
   open.push({ healers, bus, store });
   const start = (consumer: string): RunningConsumer => {
     const healer = startHealer({
-      bus, loop, incidents: store.healing, log, consumer,
+      bus, loop, incidents: store.healing, log, consumer, environments: ["stage"],
       onOutcome: (d, outcome) => void outcomes.push({ consumer, eventId: d.eventId, source: d.source, event: d.event, outcome }),
     });
     healers.push(healer);
@@ -138,7 +138,7 @@ describe.each(BUSES)("startHealer on the %s bus", (_name, makeBus) => {
 
     await waitFor(() => h.outcomes.length === 1, 15_000, "the fresh event's outcome");
     expect(h.outcomes.map((o) => o.eventId)).toEqual([fresh]);
-    expect(h.logs.find((l) => l.obj["eventId"] === stale)).toMatchObject({ msg: expect.stringContaining("too old") as unknown });
+    expect(h.logs.find((l) => l.obj["eventId"] === stale)).toMatchObject({ msg: expect.stringContaining("waited on the bus while no healer ran") as unknown });
     expect(await h.store.healing.getIncident(stale)).toBeNull();
     expect(target.calls).toEqual(["restart"]);
   }, 30_000);
@@ -170,6 +170,23 @@ describe.each(BUSES)("startHealer on the %s bus", (_name, makeBus) => {
     expect((await h.store.healing.listIncidents()).map((i) => i.id).sort()).toEqual([...ids].sort());
   }, 60_000);
 
+  it("takes only its environments' events: a prod event waits on heal.events.prod for a healer that can act there", async () => {
+    const target = createScriptedTarget({ healthyAfter: ["restart"] });
+    const h = await harness(makeBus, target);
+    h.start("healer-stage");
+    const prodId = `evt-${randomUUID()}`;
+    const stageId = `evt-${randomUUID()}`;
+    await publishHealEvent(h.bus, { event: { ...crash("shop"), environment: "prod", target: "prod/shop" }, source: "test", eventId: prodId });
+    await publishHealEvent(h.bus, { event: crash("shop"), source: "test", eventId: stageId });
+
+    await waitFor(() => h.outcomes.length === 1, 15_000, "the stage event");
+    expect(h.outcomes.map((o) => o.eventId)).toEqual([stageId]);
+    const waiting = await h.bus.consume(healTopic("prod"), Group.healer, "prod-healer", { count: 10, blockMs: 2000 });
+    expect(waiting.map((m) => (m.payload as { eventId: string }).eventId)).toEqual([prodId]);
+    await h.bus.ack(healTopic("prod"), Group.healer, waiting.map((m) => m.id));
+    expect(await h.store.healing.getIncident(prodId)).toBeNull();
+  }, 30_000);
+
   it("dead-letters a malformed payload and a run.created message with a reason, and keeps healing", async () => {
     const target = createScriptedTarget({ healthyAfter: ["restart"] });
     const h = await harness(makeBus, target);
@@ -177,19 +194,22 @@ describe.each(BUSES)("startHealer on the %s bus", (_name, makeBus) => {
     h.start("healer-1");
     const malformed = { v: 1, type: "heal.detected", eventId: "evt-bad", source: "test", event: { kind: "crash", environment: "qa" } };
     const wrongType = message("run.created", { runId: "run-1" });
-    await h.bus.publish(Topic.healEvents, malformed);
-    await h.bus.publish(Topic.healEvents, wrongType);
+    const wrongEnv = message("heal.detected", { eventId: "evt-dev", source: "test", event: { ...crash("shop"), environment: "dev" } });
+    await h.bus.publish(healTopic("stage"), malformed);
+    await h.bus.publish(healTopic("stage"), wrongType);
+    await h.bus.publish(healTopic("stage"), wrongEnv);
     const eventId = `evt-${randomUUID()}`;
     await publishHealEvent(h.bus, { event: crash("shop"), source: "test", eventId });
 
     await waitFor(() => h.outcomes.length === 1, 15_000, "the valid event to be healed");
     expect(h.outcomes[0]).toMatchObject({ eventId, outcome: { status: "healed" } });
     const letters = (await h.bus.consume(Topic.deadLetter, "test-reader", "reader", { count: 10, blockMs: 2000 })).map((m) => m.payload as DeadLetter);
-    expect(letters).toHaveLength(2);
-    expect(letters[0]).toMatchObject({ topic: Topic.healEvents, group: Group.healer, payload: malformed });
+    expect(letters).toHaveLength(3);
+    expect(letters[0]).toMatchObject({ topic: healTopic("stage"), group: Group.healer, payload: malformed });
     expect(letters[0]!.reason).toMatch(/^invalid payload: /);
-    expect(letters[1]).toMatchObject({ topic: Topic.healEvents, group: Group.healer, payload: wrongType });
-    expect(letters[1]!.reason).toBe("invalid payload: a run.created message on heal.events; only heal.detected belongs there");
+    expect(letters[1]).toMatchObject({ topic: healTopic("stage"), group: Group.healer, payload: wrongType });
+    expect(letters[1]!.reason).toBe("invalid payload: a run.created message on heal.events.stage; only heal.detected belongs there");
+    expect(letters[2]!.reason).toBe("invalid payload: a dev event on heal.events.stage; publish it on heal.events.dev");
     expect(await h.store.healing.getIncident("evt-bad")).toBeNull();
     expect(target.calls).toEqual(["restart"]);
   }, 30_000);
@@ -215,10 +235,10 @@ describe.each(BUSES)("startHealer on the %s bus", (_name, makeBus) => {
     // Nothing consumes for the stopped healer: the next event waits, unread, for another consumer.
     const later = `evt-${randomUUID()}`;
     await publishHealEvent(h.bus, { event: crash("shop"), source: "test", eventId: later });
-    const waiting = await h.bus.consume(Topic.healEvents, Group.healer, "probe", { count: 10, blockMs: 2000 });
+    const waiting = await h.bus.consume(healTopic("stage"), Group.healer, "probe", { count: 10, blockMs: 2000 });
     expect(waiting.map((m) => (m.payload as { eventId: string }).eventId)).toEqual([later]);
     expect(waiting[0]!.deliveryCount).toBe(1);
-    await h.bus.ack(Topic.healEvents, Group.healer, waiting.map((m) => m.id));
+    await h.bus.ack(healTopic("stage"), Group.healer, waiting.map((m) => m.id));
     expect(h.outcomes).toHaveLength(1);
     expect(await h.store.healing.getIncident(later)).toBeNull();
   }, 30_000);
