@@ -67,7 +67,8 @@ export const IncidentContextSchema = z.strictObject({
   job: z.strictObject({ id: z.string().min(1), runId: z.string().min(1).optional(), attempt: z.int().min(1).optional() }).optional(),
   deploy: DeployFactsSchema.optional(),
   test: z.strictObject({ id: z.string().min(1) }).optional(),
-  detector: z.strictObject({ id: z.string().min(1) }).optional(),
+  /** The detector that raised it; `url` is what it probed (an uptime monitor's), for verifying a threshold change. */
+  detector: z.strictObject({ id: z.string().min(1), url: z.string().min(1).optional() }).optional(),
 });
 export type IncidentContext = z.infer<typeof IncidentContextSchema>;
 

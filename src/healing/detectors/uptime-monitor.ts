@@ -36,10 +36,11 @@ export interface UptimeMonitor extends Detector {
 }
 
 /** One real HTTP GET: 2xx/3xx is UP (redirects are not followed, a redirect is an answer). */
-async function probe(url: string, timeoutMs: number, stop: AbortSignal, at: number): Promise<ProbeSample> {
+export async function probeUrl(url: string, timeoutMs: number, stop: AbortSignal | null, at: number): Promise<ProbeSample> {
   const started = performance.now();
   try {
-    const res = await fetch(url, { redirect: "manual", signal: AbortSignal.any([stop, AbortSignal.timeout(timeoutMs)]) });
+    const timeout = AbortSignal.timeout(timeoutMs);
+    const res = await fetch(url, { redirect: "manual", signal: stop ? AbortSignal.any([stop, timeout]) : timeout });
     const responseMs = Math.round(performance.now() - started);
     // The body is not needed; cancelling frees the socket at once.
     await res.body?.cancel().catch(() => undefined);
@@ -90,7 +91,7 @@ export function createUptimeMonitor(opts: UptimeMonitorOptions): UptimeMonitor {
 
   async function tick(signal: AbortSignal): Promise<void> {
     latencyMs = await readLatencyMs();
-    const sample = await probe(opts.url, timeoutFor(opts.timeoutMs, latencyMs), signal, now());
+    const sample = await probeUrl(opts.url, timeoutFor(opts.timeoutMs, latencyMs), signal, now());
     if (signal.aborted) return;
     kept.push(sample);
     if (opts.onSample) safeEmit(opts.onSample, sample, opts.onError);

@@ -24,6 +24,8 @@ export type ActuatorResult =
       verified?: { verdict: Verdict; reason: string };
       /** Verify by probing the deploy target, judging each health report with this (default: healthy). */
       judge?: (report: HealthReport) => boolean;
+      /** Verify by GETting this URL: good answers come within `boundMs` (a latency threshold's change). */
+      latency?: { url: string; boundMs: number };
     }
   | { executed: false; reason: string };
 
@@ -157,9 +159,10 @@ async function quarantine(c: ActuatorContext): Promise<ActuatorResult> {
 /**
  * Raises the incident's detector threshold one step (core/healing/thresholds.ts: bounded, refused
  * at the max) and records the change in the store, where detectors read it on their next check and
- * `pitstop thresholds revert` undoes it. A latency threshold is verified on the deploy target: the
- * app must stay healthy with every worker answering within the new bound, so a raise that only
- * hides a slowdown beyond it fails and the loop moves on. A CPU threshold stays inconclusive (the
+ * `pitstop thresholds revert` undoes it. A latency threshold is verified where the detector looked:
+ * the URL the uptime monitor probed must answer within the new bound (without a URL: the deploy
+ * target's health checks must), so a raise that only hides a slowdown beyond it fails and the loop
+ * moves on. A CPU threshold stays inconclusive (the
  * Verify step probes health, not CPU), so nothing is learned from it.
  */
 async function adjustThreshold(c: ActuatorContext): Promise<ActuatorResult> {
@@ -181,10 +184,12 @@ async function adjustThreshold(c: ActuatorContext): Promise<ActuatorResult> {
     at: c.now,
   });
   const detail = { detector, key, from: next.from, to: next.to, min: next.min, max: next.max, changeId: change.id };
+  const url = c.incident.detector?.url;
+  if (key === "latency_ms" && url !== undefined) return { executed: true, ok: true, detail, latency: { url, boundMs: next.to } };
   if (key === "latency_ms" && c.target !== null) {
     return { executed: true, ok: true, detail, judge: (r) => r.healthy && r.checks.every((x) => (x.responseMs ?? 0) <= next.to) };
   }
-  const why = key === "latency_ms" ? "no deploy target to probe" : "the Verify step probes health, not CPU";
+  const why = key === "latency_ms" ? "no URL or deploy target to probe" : "the Verify step probes health, not CPU";
   return { executed: true, ok: true, detail, verified: { verdict: "inconclusive", reason: `${key} of ${detector} is now ${next.to}; ${why}, so the effect is not judged` } };
 }
 

@@ -2,7 +2,7 @@ import type { HealAction } from "../../core/healing/actions.js";
 import { createIncident, IncidentKind, type IncidentContext, type Target } from "../../core/healing/incident.js";
 import { logSignature } from "../../core/healing/log-signature.js";
 import type { DeployTarget } from "../../deploy/port.js";
-import { DetectorKind } from "../detectors/detector-event.js";
+import { DetectorKind, type DetectorEvent } from "../detectors/detector-event.js";
 import type { HealEvent } from "./heal-types.js";
 
 /** The local target runs 1..32 workers (deploy/port.ts), so scale_up stops there. */
@@ -77,8 +77,13 @@ export async function analyzeEvent(event: HealEvent, target: DeployTarget | null
     signature,
     actionsTried,
     ...facts,
-    ...(event.kind === DetectorKind.false_alarm || event.kind === DetectorKind.latency ? { detector: { id: event.target } } : {}),
+    ...(event.kind === DetectorKind.false_alarm || event.kind === DetectorKind.latency ? { detector: detectorOf(event) } : {}),
   });
+}
+
+function detectorOf(event: DetectorEvent): { id: string; url?: string } {
+  const url = event.evidence["url"];
+  return { id: event.target, ...(typeof url === "string" && url.length > 0 ? { url } : {}) };
 }
 
 /** A test the incident is about and how flaky it has been (from the store's rerun history). */

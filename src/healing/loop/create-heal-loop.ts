@@ -13,7 +13,7 @@ import { analyzeEvent, deployFacts, incidentKey, mainTarget, testIdsOf, type Tes
 import type { HandleOptions, HealEvent, HealLoopDeps, HealOutcome, HealStatus, HealStep } from "./heal-types.js";
 import { learnStep } from "./learn-step.js";
 import { actorOf, createRngSource, planStep, shieldStateFor } from "./plan-step.js";
-import { verifyTarget } from "./verify-action.js";
+import { verifyTarget, verifyUrlLatency } from "./verify-action.js";
 
 export interface HealLoop {
   /** Runs Analyze → Plan → Execute → Verify → Learn for one event, until healed, escalated or waiting. */
@@ -133,6 +133,7 @@ export function createHealLoop(deps: HealLoopDeps): HealLoop {
     let v: { verdict: Verdict; reason: string };
     if (!result.ok) v = { verdict: "failed", reason: `the action failed: ${String(result.detail["error"] ?? "no detail")}` };
     else if (result.verified) v = result.verified;
+    else if (result.latency) v = await verifyUrlLatency(result.latency.url, result.latency.boundMs, deps.verify, { now: deps.now, sleep });
     else if (run.target && run.context.deploy) v = await verifyTarget(run.target, deps.verify, { now: deps.now, sleep }, result.judge);
     else v = { verdict: "inconclusive", reason: "nothing to probe for this incident" };
     const at = deps.now();

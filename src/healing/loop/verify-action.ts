@@ -1,5 +1,6 @@
 import { verdict, type Sample, type VerdictResult } from "../../core/healing/verdict.js";
 import type { DeployTarget, HealthReport } from "../../deploy/port.js";
+import { probeUrl, timeoutFor } from "../detectors/uptime-monitor.js";
 import type { VerifySettings } from "./heal-types.js";
 
 const DEFAULT_HEALTHY_RATIO = 0.8;
@@ -10,17 +11,43 @@ const DEFAULT_HEALTHY_RATIO = 0.8;
  * says whether one health report is good (default: healthy); an action can ask for more, e.g.
  * answers under a new latency threshold.
  */
-export async function verifyTarget(
+export function verifyTarget(
   target: DeployTarget,
   settings: VerifySettings,
-  clock: { now: () => number; sleep: (ms: number) => Promise<void> },
+  clock: VerifyClock,
   judge: (report: HealthReport) => boolean = (r) => r.healthy,
 ): Promise<VerdictResult & { samples: Sample[] }> {
+  return verifyBySamples(() => target.health().then(judge, () => false), settings, clock);
+}
+
+/**
+ * The Verify step for a latency bound: GET the URL the uptime monitor probed, each answer good
+ * only when it came (2xx/3xx) within `boundMs`; the probe waits as the monitor would (1.25 × the
+ * bound), so a slow answer is judged slow rather than lost.
+ */
+export function verifyUrlLatency(url: string, boundMs: number, settings: VerifySettings, clock: VerifyClock): Promise<VerdictResult & { samples: Sample[] }> {
+  return verifyBySamples(
+    async () => {
+      const s = await probeUrl(url, timeoutFor(0, boundMs), null, clock.now());
+      return s.up && s.responseMs !== null && s.responseMs <= boundMs;
+    },
+    settings,
+    clock,
+  );
+}
+
+export interface VerifyClock {
+  now: () => number;
+  sleep: (ms: number) => Promise<void>;
+}
+
+/** Takes a sample every `probeIntervalMs` for `windowMs` and lets the core judge them. */
+async function verifyBySamples(take: () => Promise<boolean>, settings: VerifySettings, clock: VerifyClock): Promise<VerdictResult & { samples: Sample[] }> {
   const samples: Sample[] = [];
   const from = clock.now();
   const interval = Math.max(1, settings.probeIntervalMs);
   for (let elapsed = 0; ; elapsed += interval) {
-    const ok = await target.health().then(judge, () => false);
+    const ok = await take().catch(() => false);
     samples.push({ at: clock.now(), ok });
     if (elapsed + interval > settings.windowMs) break;
     await clock.sleep(interval);

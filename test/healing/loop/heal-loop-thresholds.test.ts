@@ -100,8 +100,9 @@ describe("heal loop: adjust_threshold", () => {
 });
 
 describe("heal loop: adjust_threshold verified on a real target", () => {
-  // A real local deploy target whose /health answers 400 ms late: a raised latency threshold is
-  // judged by probing it, so a raise that covers the slowness heals and one that does not fails.
+  // A real local deploy target whose /health answers 400 ms late (its / at once): a raised latency
+  // threshold is judged by GETting the URL the detector probed, so a raise that covers the
+  // slowness heals and one that does not fails.
   let root: string;
   let target: DeployTarget;
 
@@ -122,13 +123,14 @@ describe("heal loop: adjust_threshold verified on a real target", () => {
     const file = defaultPolicyFile();
     return { ...file, dev: { ...file.dev, policy: "rules", cooldownMs: 0, budgets: { ...file.dev.budgets, backoffMs: 0 }, rules: { ...file.dev.rules, latency: ["adjust_threshold"] } } };
   };
-  const latency = (subject: string): HealEvent => ({ kind: "latency", environment: "dev", target: subject, at: Date.now(), evidence: { latencyMs: 1000 } });
+  /** A latency event as the uptime monitor raises it: the URL it probed is in the evidence. */
+  const latency = async (subject: string, urlPath: string): Promise<HealEvent> => ({ kind: "latency", environment: "dev", target: subject, at: Date.now(), evidence: { latencyMs: 1000, url: `${(await target.status()).url!}${urlPath}` } });
 
   it("heals when the app answers within the raised bound", async () => {
     const { store, loop } = await createLoopFixture((env) => (env === "dev" ? target : null), { policyFile: latencyPolicy() });
     stores.push(store);
     await store.remedies.changeThreshold({ detector: "dev/slow", key: "latency_ms", to: 1000, by: "ana", decisionId: null, reason: "test", at: Date.now() - MIN });
-    const outcome = await loop.handle(latency("dev/slow"));
+    const outcome = await loop.handle(await latency("dev/slow", "/health"));
     expect(outcome).toMatchObject({ status: "healed", steps: [{ action: "adjust_threshold", verdict: "healed" }] });
     expect(await store.remedies.getThreshold("dev/slow", "latency_ms")).toBe(1500);
     // Not inconclusive any more: a verdict a learning policy would train on.
@@ -139,7 +141,7 @@ describe("heal loop: adjust_threshold verified on a real target", () => {
     const { store, loop } = await createLoopFixture((env) => (env === "dev" ? target : null), { policyFile: latencyPolicy() });
     stores.push(store);
     await store.remedies.changeThreshold({ detector: "dev/fast", key: "latency_ms", to: 100, by: "ana", decisionId: null, reason: "test", at: Date.now() - MIN });
-    const outcome = await loop.handle(latency("dev/fast"));
+    const outcome = await loop.handle(await latency("dev/fast", "/health"));
     expect(outcome.steps.map((s) => [s.action, s.verdict])).toEqual([
       ["adjust_threshold", "failed"],
       ["adjust_threshold", "failed"],
@@ -150,4 +152,14 @@ describe("heal loop: adjust_threshold verified on a real target", () => {
     // 100 → 150 → 225 → 338: every step recorded, none reaching the 400 ms the app takes.
     expect((await store.remedies.listThresholdChanges({ detector: "dev/fast", key: "latency_ms" })).map((c) => c.to)).toEqual([338, 225, 150, 100]);
   }, 60_000);
+
+  it("judges the URL the detector probed, not the deploy target's health checks", async () => {
+    const { store, loop } = await createLoopFixture((env) => (env === "dev" ? target : null), { policyFile: latencyPolicy() });
+    stores.push(store);
+    await store.remedies.changeThreshold({ detector: "dev/page", key: "latency_ms", to: 100, by: "ana", decisionId: null, reason: "test", at: Date.now() - MIN });
+    // The page answers at once although /health takes 400 ms: 150 ms is enough for what was watched.
+    const outcome = await loop.handle(await latency("dev/page", "/"));
+    expect(outcome).toMatchObject({ status: "healed", steps: [{ action: "adjust_threshold", verdict: "healed" }] });
+    expect(await store.remedies.getThreshold("dev/page", "latency_ms")).toBe(150);
+  }, 30_000);
 });
