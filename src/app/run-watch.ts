@@ -45,6 +45,8 @@ export interface WatchLines {
   /** A repeat of a kind within the quiet period, dropped. */
   quiet(event: HealEvent): void;
   settled(event: HealEvent, outcome: HealOutcome): void;
+  /** Something went wrong that people should know about (also in the log). */
+  problem(text: string): void;
 }
 
 /** The rules whose dataset the app serves: an app without a heart-rate file is not an anomaly. */
@@ -73,6 +75,8 @@ export async function runWatch(app: App, apps: readonly WatchedApp[], settings: 
     incidents: app.store.healing,
     log: app.log,
     consumer: source,
+    environments: [...new Set(apps.map((a) => a.environment))],
+    onProblem: lines.problem,
     onOutcome: (detected, outcome) => {
       incidents.push({ event: detected.event, outcome });
       lines.settled(detected.event, outcome);
@@ -80,7 +84,10 @@ export async function runWatch(app: App, apps: readonly WatchedApp[], settings: 
   });
   const publish = (event: HealEvent): void => {
     lines.detected(event);
-    publishHealEvent(app.bus, { event, source, eventId: randomUUID() }).catch((err: unknown) => app.log.error({ err, kind: event.kind }, "could not publish a heal event"));
+    publishHealEvent(app.bus, { event, source, eventId: randomUUID() }).catch((err: unknown) => {
+      app.log.error({ err, kind: event.kind }, "could not publish a heal event");
+      lines.problem(`could not publish the ${event.kind} event on the bus: ${err instanceof Error ? err.message : String(err)}`);
+    });
   };
   const watches: Array<{ app: WatchedApp; watch: TargetWatch }> = [];
   for (const a of apps) {

@@ -7,7 +7,7 @@ import { createUptimeMonitor } from "../../healing/detectors/uptime-monitor.js";
 import { createDataQualityCheck } from "../../healing/detectors/data-quality-check.js";
 import { DetectorKind, type Detector, type DetectorEvent } from "../../healing/detectors/detector-event.js";
 import { createOverloadWatch } from "../../healing/detectors/overload-watch.js";
-import { processTree } from "../../healing/detectors/proc-reading.js";
+import { workerPids } from "../../healing/detectors/create-target-watch.js";
 import { createWorkerWatch } from "../../healing/detectors/worker-watch.js";
 import type { FaultInjector } from "../../healing/inject/create-fault-injector.js";
 import type { HealEvent } from "../../healing/loop/heal-types.js";
@@ -93,8 +93,7 @@ async function crash(c: ScenarioContext): Promise<Injected> {
 
 async function overload(c: ScenarioContext): Promise<Injected> {
   const injection = await c.injector.overload(c.url, 3000);
-  const pids = async () => (await Promise.all((await c.target.status()).workers.filter((w) => w.alive).map((w) => processTree(w.pid)))).flat();
-  const event = await firstEvent((emit) => createOverloadWatch({ ...base(c), emit, pids, cpuPercent: 50, intervalMs: 250 }), 10_000, "overload");
+  const event = await firstEvent((emit) => createOverloadWatch({ ...base(c), emit, pids: () => workerPids(c.target), cpuPercent: 50, intervalMs: 250 }), 10_000, "overload");
   // Stop the burn once it has been seen (on every worker: the proxy picked one of them).
   for (const u of await workerUrls(c)) await c.injector.clear(u);
   return { injectedAt: injection.at, event, fault: "POST /__faults/cpu 3000 ms" };

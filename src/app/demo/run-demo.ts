@@ -7,6 +7,7 @@ import type { HealLoop } from "../../healing/loop/create-heal-loop.js";
 import type { HealOutcome } from "../../healing/loop/heal-types.js";
 import type { Store } from "../../store/port.js";
 import { SCENARIOS, type Scenario, type ScenarioContext } from "./demo-scenarios.js";
+import { DEMO_APP } from "./demo-setup.js";
 
 export interface ScenarioRow {
   scenario: string;
@@ -96,7 +97,7 @@ export async function runDemoScenarios(input: DemoScenariosInput): Promise<DemoS
   const loop = input.loop;
   const context: ScenarioContext = {
     store, runTests: input.runTests, target, url: input.url, injector: createFaultInjector(), environment: "stage",
-    datasetsDir: path.join(input.exampleDir, "datasets"), workDir: input.workDir, subject: "stage/dashboard-app",
+    datasetsDir: path.join(input.exampleDir, "datasets"), workDir: input.workDir, subject: `stage/${DEMO_APP}`,
   };
   const rows: ScenarioRow[] = [];
   for (const s of SCENARIOS) {

@@ -4,7 +4,7 @@ import { fileURLToPath } from "node:url";
 import type { Command } from "commander";
 import { ErrorCode, PitstopError } from "../../core/errors.js";
 import { createApp, openStore, type App } from "../../app/create-app.js";
-import { ensureDemoApp, freePort, prepareDemoWorkspace, writeDemoPipeline, writeDemoTestPipeline } from "../../app/demo/demo-setup.js";
+import { DEMO_APP, ensureDemoApp, freePort, prepareDemoWorkspace, writeDemoPipeline, writeDemoTestPipeline } from "../../app/demo/demo-setup.js";
 import { createAppHealLoop } from "../../app/heal-setup.js";
 import { createPipelineControl } from "../../app/pipeline-control.js";
 import { readPipeline } from "../../app/read-pipeline.js";
@@ -120,8 +120,12 @@ async function demo(ctx: CommandContext, opts: DemoOptions): Promise<number> {
       const r = await target.stop();
       stopped = r.ok;
       say.write(r.ok ? `stopped stage (${r.stoppedPids.length} process(es))\n` : `pitstop: stopping stage failed: ${r.error ?? "unknown error"}\n`);
-    } else {
+    } else if (io.isTTY) {
       await keepWatching(app, { target, url, dataDir: config.dataDir, say });
+    } else {
+      // Not a terminal (a script, a CI log): nobody can press Ctrl-C, so do not wait for it.
+      const dd = `npx pitstop --data-dir ${config.dataDir}`;
+      say.write(`\nthe example app is still running at ${url}\nwatch it: ${dd} watch --env stage    stop it: ${dd} deploy stop --env stage\n`);
     }
     if (opts.json) io.stdout.write(`${JSON.stringify({ ok, url, port, stopped, scenarios: result.rows, audit: result.audit }, null, 2)}\n`);
     return ok && (!opts.exit || stopped) ? ExitCode.ok : ExitCode.pipelineFailed;
@@ -132,12 +136,12 @@ async function demo(ctx: CommandContext, opts: DemoOptions): Promise<number> {
 
 /** Without `--exit`: pitstop stays up, watching the app and healing what it finds, until Ctrl-C. */
 async function keepWatching(app: App, o: { target: DeployTarget; url: string; dataDir: string; say: NodeJS.WritableStream }): Promise<void> {
-  const subject = "stage/dashboard-app";
+  const subject = `stage/${DEMO_APP}`;
   const datasets = path.join(envPaths(o.dataDir, "stage").current, "datasets");
   o.say.write(
     [
       "",
-      `pitstop keeps running: it watches ${subject} at ${o.url} (uptime, latency, workers, CPU, datasets) and heals what it finds.`,
+      `pitstop keeps running: it watches ${subject} at ${o.url} (uptime, latency, workers, CPU, datasets) and hands what it finds to the healing loop.`,
       "The demo used stage's budget for this app (3 remediations per hour), so for the next hour the shield escalates instead of acting.",
       `Try it: kill a worker (npx pitstop --data-dir ${o.dataDir} deploy status --env stage shows their pids).`,
       "Ctrl-C stops watching; the app keeps running until you stop it with:",

@@ -107,9 +107,14 @@ export interface RunHealing {
   close(): void;
 }
 
+/** What an event is about, in a few words: `job test failed (test_failure)`, `crash on stage/shop`. */
+export function describeEvent(event: HealEvent): string {
+  return event.kind === "job_failure" ? `job ${event.jobId} failed (${event.failureClass ?? "unknown"})` : `${event.kind.replace(/_/g, " ")} on ${event.target}`;
+}
+
 /** One line per incident for people: what, the first decision, and how it ended. */
 export function describeOutcome(event: HealEvent, outcome: HealOutcome): string {
-  const what = event.kind === "job_failure" ? `job ${event.jobId} failed (${event.failureClass ?? "unknown"})` : `${event.kind.replace(/_/g, " ")} on ${event.target}`;
+  const what = describeEvent(event);
   const steps = outcome.steps.map((s) => `${s.action}${s.verdict ? ` → ${s.verdict}` : s.status === "executed" ? "" : ` (${s.status})`}`).join(", ");
   const why = outcome.steps.at(-1)?.reason;
   return `healing: ${what}: ${steps || "no action"} ⇒ ${outcome.status}${why ? ` (${why})` : ""}${outcome.decisionId ? `  [decision ${outcome.decisionId}]` : ""}`;

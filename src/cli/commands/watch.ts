@@ -3,18 +3,18 @@ import path from "node:path";
 import type { Command } from "commander";
 import { ErrorCode, PitstopError } from "../../core/errors.js";
 import { ENVIRONMENTS, isEnvironment, type Environment } from "../../core/healing/environment.js";
-import type { HealEvent } from "../../core/healing/heal-event.js";
 import { DEFAULT_LATENCY_MS, type UptimeSummary } from "../../core/healing/uptime.js";
 import { parseDuration } from "../../core/pipeline/duration.js";
 import { createAppRegistry } from "../../app/app-registry.js";
 import { createApp, type App } from "../../app/create-app.js";
+import { readPolicyFile } from "../../app/heal-setup.js";
 import { runWatch, type WatchedApp, type WatchLines, type WatchReport, type WatchSettings } from "../../app/run-watch.js";
 import { loadConfig } from "../../config/config.js";
 import { openDeployTarget } from "../../deploy/adapters/create-deploy-target.js";
 import { envPaths } from "../../deploy/adapters/local/env-paths.js";
 import { formatDuration, formatTime } from "../format.js";
 import { ExitCode, type CommandContext } from "../io.js";
-import { describeOutcome } from "./run-healing.js";
+import { describeEvent, describeOutcome } from "./run-healing.js";
 
 interface WatchOptions {
   env?: string;
@@ -41,7 +41,7 @@ export function registerWatchCommand(program: Command, ctx: CommandContext): voi
     .option("--datasets <dir>", "datasets the app serves, for the data-quality check (default: the live release's datasets/)")
     .option("--for <duration>", "stop after this long (default: until Ctrl-C)")
     .option("--json", "print the uptime and incidents as JSON on stdout at the end; progress goes to stderr")
-    .addHelpText("after", "\nOn a data directory without Redis, watch is the one pitstop process of that directory (as `pitstop run` is).\nExit codes: 0 stopped, 2 bad input or nothing deployed, 3 internal error.")
+    .addHelpText("after", "\nOn a data directory without Redis, watch is the one pitstop process of that directory (as `pitstop run` is).\nTimes are UTC. Exit codes: 0 stopped and every incident it handled healed, 1 an incident was not healed (escalated, failed, refused…), 2 bad input, a bad policy.yml or nothing deployed, 3 internal error, 130 stopped twice.")
     .action(async (opts: WatchOptions) => ctx.setExit(await watch(ctx, opts)));
 }
 
@@ -95,12 +95,13 @@ const clock = (ms: number): string => formatTime(ms).slice(11);
 
 /** What people see as it happens. */
 export function watchLines(out: NodeJS.WritableStream): WatchLines {
-  const what = (e: HealEvent): string => (e.kind === "job_failure" ? `job ${e.jobId} failed` : `${e.kind.replace(/_/g, " ")} on ${e.target}`);
+  const what = describeEvent;
   return {
     state: (a, s) => out.write(`${clock(s.at)}  ${a.subject} ${s.up ? `UP (${s.responseMs ?? "?"} ms)` : `DOWN (${s.error ?? "no answer"})`}\n`),
     detected: (e) => out.write(`${clock(e.at)}  detected: ${what(e)}\n`),
     quiet: (e) => out.write(`${clock(e.at)}  (${what(e)} again within the quiet period: same incident)\n`),
     settled: (e, o) => out.write(`${clock(Date.now())}  ${describeOutcome(e, o)}\n`),
+    problem: (text) => out.write(`${clock(Date.now())}  pitstop: ${text}\n`),
   };
 }
 
@@ -114,13 +115,24 @@ export function describeUptime(subject: string, u: UptimeSummary): string {
   return `${subject}: uptime ${pct} over ${over}, ${downs.length} DOWN span${downs.length === 1 ? "" : "s"}${downs.length ? ` (${formatDuration(downMs)})` : ""}, ${lat}`;
 }
 
-/** Runs the watch until Ctrl-C, SIGTERM or `--for`, then prints each app's uptime. */
+/**
+ * Runs the watch until Ctrl-C, SIGTERM or `--for`, then prints each app's uptime. A heal in
+ * progress is finished first (it is not interruptible half way); a second Ctrl-C or SIGTERM exits
+ * at once with 130, leaving that incident open for `pitstop incidents`.
+ */
 export async function watchUntilStopped(app: App, apps: readonly WatchedApp[], settings: WatchSettings & { forMs: number | null }, out: NodeJS.WritableStream): Promise<WatchReport> {
   const stop = new AbortController();
-  const onSignal = (): void => stop.abort();
+  const onSignal = (): void => {
+    if (stop.signal.aborted) {
+      out.write("pitstop: stopped twice, exiting now; an incident being healed stays open (`pitstop incidents`)\n");
+      process.exit(130);
+    }
+    out.write("stopping: finishing what is in hand (Ctrl-C again to exit now)\n");
+    stop.abort();
+  };
   process.on("SIGINT", onSignal);
   process.on("SIGTERM", onSignal);
-  const timer = settings.forMs === null ? null : setTimeout(onSignal, settings.forMs);
+  const timer = settings.forMs === null ? null : setTimeout(() => stop.abort(), settings.forMs);
   try {
     const report = await runWatch(app, apps, settings, watchLines(out), stop.signal);
     out.write("\n");
@@ -131,6 +143,11 @@ export async function watchUntilStopped(app: App, apps: readonly WatchedApp[], s
     process.off("SIGINT", onSignal);
     process.off("SIGTERM", onSignal);
   }
+}
+
+/** 0 when every incident the watch settled healed (or there was none), 1 otherwise. */
+export function watchExitCode(report: WatchReport): number {
+  return report.incidents.every((i) => i.outcome.status === "healed") ? ExitCode.ok : ExitCode.pipelineFailed;
 }
 
 /** Checked before anything is opened or written: bad flags change nothing. */
@@ -147,6 +164,8 @@ async function watch(ctx: CommandContext, opts: WatchOptions): Promise<number> {
   const picked = await pickTargets(opts, io.cwd);
   const config = loadConfig({ cwd: io.cwd, env: io.env, flags: { dataDir: ctx.globals().dataDir } });
   const out = opts.json ? io.stderr : io.stdout;
+  // A policy file with problems is found before anything starts (the loop reads it again).
+  await readPolicyFile(config.dataDir);
   const app = await createApp(config, { agents: true, agentEnv: io.env });
   try {
     const { apps, skipped } = await findApps(app, opts, picked, io.cwd, io.env);
@@ -155,12 +174,14 @@ async function watch(ctx: CommandContext, opts: WatchOptions): Promise<number> {
       io.stderr.write(`pitstop: nothing deployed in ${config.dataDir} to watch: deploy first (a pipeline with a deploy stage, or \`npm start\` for the demo), or pass --data-dir\n`);
       return ExitCode.usage;
     }
-    await app.start();
+    // Like every pitstop process on a data directory, it finishes runs a dead pitstop left behind.
+    const { adopted } = await app.start();
+    for (const id of adopted) out.write(`resuming run ${id.slice(0, 8)} left in flight by a pitstop that is gone\n`);
     for (const a of apps) out.write(`watching ${a.subject} at ${a.url} every ${formatDuration(settings.intervalMs)}${a.datasetsDir ? `, datasets in ${a.datasetsDir}` : ""}\n`);
     out.write(settings.forMs === null ? "Ctrl-C stops watching (the apps keep running)\n" : `stopping after ${formatDuration(settings.forMs)}\n`);
     const report = await watchUntilStopped(app, apps, settings, out);
     if (opts.json) io.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
-    return ExitCode.ok;
+    return watchExitCode(report);
   } finally {
     await app.stop();
   }

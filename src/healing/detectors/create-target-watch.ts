@@ -43,6 +43,12 @@ export interface TargetWatchOptions {
   signal?: AbortSignal;
 }
 
+/** Every process of the target's live workers: each worker is a shell and the app it started. */
+export async function workerPids(target: Pick<DeployTarget, "status">): Promise<number[]> {
+  const { workers } = await target.status();
+  return (await Promise.all(workers.filter((w) => w.alive).map((w) => processTree(w.pid)))).flat();
+}
+
 export interface TargetWatch extends Detector {
   /** The uptime monitor's timeline, uptime % and latency since the watch started. */
   uptime(): UptimeSummary;
@@ -79,14 +85,10 @@ export function createTargetWatch(o: TargetWatchOptions): TargetWatch {
     latencyThreshold: stored("latency_ms"),
     ...(o.onSample ? { onSample: o.onSample } : {}),
   });
-  const alivePids = async (): Promise<number[]> => {
-    const { workers } = await o.target.status();
-    return (await Promise.all(workers.filter((w) => w.alive).map((w) => processTree(w.pid)))).flat();
-  };
   const detectors: Detector[] = [
     uptime,
     createWorkerWatch({ ...base, intervalMs: o.intervalMs, status: () => o.target.status() }),
-    createOverloadWatch({ ...base, intervalMs: o.intervalMs, pids: alivePids, cpuPercent: o.cpuPercent ?? THRESHOLDS.cpu_percent.default, cpuThreshold: stored("cpu_percent") }),
+    createOverloadWatch({ ...base, intervalMs: o.intervalMs, pids: () => workerPids(o.target), cpuPercent: o.cpuPercent ?? THRESHOLDS.cpu_percent.default, cpuThreshold: stored("cpu_percent") }),
   ];
   if (o.datasetsDir !== null) {
     detectors.push(createDataQualityCheck({ ...base, datasetsDir: o.datasetsDir, rules: o.rules, intervalMs: o.dataIntervalMs ?? 60_000 }));
