@@ -2,7 +2,6 @@ import type { Environment } from "../core/healing/environment.js";
 import { isFailingCase, testId } from "../core/run/test-case.js";
 import type { Logger } from "../core/logger.js";
 import { detectFlakyTests } from "../healing/detectors/flaky-tests.js";
-import type { HealLoop } from "../healing/loop/create-heal-loop.js";
 import type { HealEvent, HealOutcome, JobFailureEvent } from "../healing/loop/heal-types.js";
 import type { OrchestratorEvent } from "../orchestrator/events.js";
 import type { Store } from "../store/port.js";
@@ -40,7 +39,8 @@ export async function jobFailureEvent(store: Store, input: { runId: string; jobI
 
 export interface HealFeedOptions {
   store: Store;
-  loop: HealLoop;
+  /** Hands an event to the loop and resolves with its outcome: `HealDispatch.heal` (over the bus), or `loop.handle`. */
+  heal: (event: HealEvent) => Promise<HealOutcome>;
   environment: Environment;
   log: Logger;
   now: () => number;
@@ -64,7 +64,7 @@ export interface HealFeed {
 export function createHealFeed(o: HealFeedOptions): HealFeed {
   let chain: Promise<void> = Promise.resolve();
   const heal = async (event: HealEvent): Promise<void> => {
-    const outcome = await o.loop.handle(event);
+    const outcome = await o.heal(event);
     await o.onOutcome?.(event, outcome);
   };
   const enqueue = (work: () => Promise<void>) => {

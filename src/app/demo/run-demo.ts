@@ -3,8 +3,7 @@ import type { DeployTarget } from "../../deploy/port.js";
 import { readAuditRecords } from "../../healing/audit/read-audit-records.js";
 import { verifyChain } from "../../healing/audit/verify-chain.js";
 import { createFaultInjector } from "../../healing/inject/create-fault-injector.js";
-import type { HealLoop } from "../../healing/loop/create-heal-loop.js";
-import type { HealOutcome } from "../../healing/loop/heal-types.js";
+import type { HealEvent, HealOutcome } from "../../healing/loop/heal-types.js";
 import type { Store } from "../../store/port.js";
 import { SCENARIOS, type Scenario, type ScenarioContext } from "./demo-scenarios.js";
 import { DEMO_APP } from "./demo-setup.js";
@@ -28,10 +27,11 @@ export interface ScenarioRow {
 export interface DemoScenariosInput {
   store: Store;
   /**
-   * The heal loop over the same store: stage's deploy target, an engine beside it (the flaky-test
-   * scenarios run real test jobs and reruns) and short verification windows.
+   * Hands a detection to the heal loop over the same store (stage's deploy target, an engine beside
+   * it for the flaky-test scenarios' reruns, short verification windows) and resolves with the
+   * outcome: `HealDispatch.heal`, through the bus.
    */
-  loop: HealLoop;
+  heal: (event: HealEvent) => Promise<HealOutcome>;
   runTests: ScenarioContext["runTests"];
   target: DeployTarget;
   url: string;
@@ -54,7 +54,7 @@ function judge(s: Scenario, outcome: HealOutcome): boolean {
   return first === s.expected && outcome.status === "healed";
 }
 
-async function runScenario(s: Scenario, c: ScenarioContext, loop: HealLoop, store: Store): Promise<ScenarioRow> {
+async function runScenario(s: Scenario, c: ScenarioContext, heal: DemoScenariosInput["heal"], store: Store): Promise<ScenarioRow> {
   const row = { scenario: s.name, expected: s.expected, healable: s.healable };
   let injected;
   try {
@@ -62,7 +62,7 @@ async function runScenario(s: Scenario, c: ScenarioContext, loop: HealLoop, stor
   } catch (e) {
     return { ...row, fault: "-", decision: null, verdict: "error", recoverMs: null, note: (e as Error).message, ok: false };
   }
-  const outcome = await loop.handle(injected.event);
+  const outcome = await heal(injected.event);
   const recoverMs = outcome.status === "healed" ? Date.now() - injected.injectedAt : null;
   return {
     ...row,
@@ -94,14 +94,13 @@ async function noteOf(s: Scenario, outcome: HealOutcome, store: Store): Promise<
  */
 export async function runDemoScenarios(input: DemoScenariosInput): Promise<DemoScenariosResult> {
   const { store, target } = input;
-  const loop = input.loop;
   const context: ScenarioContext = {
     store, runTests: input.runTests, target, url: input.url, injector: createFaultInjector(), environment: "stage",
     datasetsDir: path.join(input.exampleDir, "datasets"), workDir: input.workDir, subject: `stage/${DEMO_APP}`,
   };
   const rows: ScenarioRow[] = [];
   for (const s of SCENARIOS) {
-    const row = await runScenario(s, context, loop, store);
+    const row = await runScenario(s, context, input.heal, store);
     rows.push(row);
     input.onRow?.(row);
   }

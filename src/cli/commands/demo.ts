@@ -5,6 +5,7 @@ import type { Command } from "commander";
 import { ErrorCode, PitstopError } from "../../core/errors.js";
 import { createApp, openStore, type App } from "../../app/create-app.js";
 import { DEMO_APP, ensureDemoApp, freePort, prepareDemoWorkspace, writeDemoPipeline, writeDemoTestPipeline } from "../../app/demo/demo-setup.js";
+import { startHealDispatch, sourceName } from "../../app/heal-dispatch.js";
 import { createAppHealLoop } from "../../app/heal-setup.js";
 import { createPipelineControl } from "../../app/pipeline-control.js";
 import { readPipeline } from "../../app/read-pipeline.js";
@@ -109,7 +110,14 @@ async function demo(ctx: CommandContext, opts: DemoOptions): Promise<number> {
     const pipelines = createPipelineControl({ store: app.store, bus: app.bus, orchestrator: app.orchestrator, now: app.now, newId: app.newId });
     // Stage only, with short windows that keep the demo quick and still take several probes.
     const loop = await createAppHealLoop({ store: app.store, dataDir: config.dataDir, log: app.log, pipelines, targets: { stage: target }, verify: { windowMs: 1500, probeIntervalMs: 150, minSamples: 5 } });
-    const result = await runDemoScenarios({ store: app.store, loop, runTests, target, url, exampleDir: workspace, workDir: path.join(config.dataDir, "demo"), onRow });
+    // Each detection goes on the bus (heal.events.stage) and is settled by the healer beside it.
+    const dispatch = startHealDispatch({ bus: app.bus, store: app.store.healing, loop, log: app.log, environments: ["stage"], source: sourceName("demo"), onProblem: (text) => say.write(`pitstop: ${text}\n`) });
+    let result;
+    try {
+      result = await runDemoScenarios({ store: app.store, heal: dispatch.heal, runTests, target, url, exampleDir: workspace, workDir: path.join(config.dataDir, "demo"), onRow });
+    } finally {
+      await dispatch.stop();
+    }
     say.write(`\n${formatDemoTable(result.rows)}\n\n`);
     say.write(result.audit.ok ? `audit chain intact: ${result.audit.count} records\n` : `audit chain BROKEN: ${result.audit.message}\n`);
     const dd = `npx pitstop --data-dir ${config.dataDir}`;

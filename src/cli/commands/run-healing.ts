@@ -9,6 +9,7 @@ import { didYouMean } from "../../core/pipeline/did-you-mean.js";
 import type { App } from "../../app/create-app.js";
 import { EXTRA_SCENARIOS, SCENARIOS, type Scenario, type ScenarioContext } from "../../app/demo/demo-scenarios.js";
 import { createAppHealLoop } from "../../app/heal-setup.js";
+import { startHealDispatch, sourceName } from "../../app/heal-dispatch.js";
 import { createHealFeed, type HealFeed } from "../../app/heal-feed.js";
 import { createPipelineControl } from "../../app/pipeline-control.js";
 import { recordFeedback } from "../../app/record-feedback.js";
@@ -104,7 +105,8 @@ export interface RunHealing {
   onEvent(event: OrchestratorEvent): void;
   /** Waits for the run's incidents, injects the deployed-app fault or the data anomaly, and returns every outcome. */
   afterRun(run: RunRecord): Promise<HealingReport[]>;
-  close(): void;
+  /** Stops the healer beside the run (after the run's incidents are settled). */
+  close(): Promise<void>;
 }
 
 /** What an event is about, in a few words: `job test failed (test_failure)`, `crash on stage/shop`. */
@@ -198,7 +200,10 @@ export async function startRunHealing(input: { plan: RunHealingPlan; app: App; i
     }
     reports.push({ event, outcome, feedback });
   };
-  const feed: HealFeed = createHealFeed({ store: app.store, loop, environment: plan.environment, log: app.log, now: app.now, onOutcome: report });
+  // Every detection goes on the bus (heal.events.<env>) and comes back settled by this process's
+  // healer (or, with Redis, another healer of that environment).
+  const dispatch = startHealDispatch({ bus: app.bus, store: app.store.healing, loop, log: app.log, environments: ENVIRONMENTS, source: sourceName("run"), onProblem: (text) => out.write(`pitstop: ${text}\n`) });
+  const feed: HealFeed = createHealFeed({ store: app.store, heal: dispatch.heal, environment: plan.environment, log: app.log, now: app.now, onOutcome: report });
   const subject = `${plan.environment}/${path.basename(input.workspace)}`;
   return {
     onEvent: feed.onEvent,
@@ -208,17 +213,18 @@ export async function startRunHealing(input: { plan: RunHealingPlan; app: App; i
       if (plan.dataset !== null) {
         const event = await anomalyEvent({ ...plan, dataset: plan.dataset }, workDir, subject);
         if (event === null) out.write(`healing: the data-quality check found nothing wrong in ${plan.dataset}\n`);
-        else await report(event, await loop.handle(event));
+        else await report(event, await dispatch.heal(event));
       }
       if (plan.failType !== null && plan.failType !== "flaky") {
         const scenario = [...SCENARIOS, ...EXTRA_SCENARIOS].find((s) => s.name === DEPLOYED_FAULTS[plan.failType as Exclude<FailType, "flaky">])!;
         const event = await injectIntoDeployed(scenario, { app, run, plan, workDir, io, out });
-        if (event) await report(event, await loop.handle(event));
+        if (event) await report(event, await dispatch.heal(event));
       }
       return reports;
     },
-    close() {
+    async close() {
       prompt?.close();
+      await dispatch.stop();
     },
   };
 }

@@ -168,7 +168,7 @@ export async function runPipelineFile(ctx: CommandContext, opts: RunPipelineOpti
     return { exitCode: ok ? ExitCode.ok : ExitCode.pipelineFailed, report };
   } finally {
     unsubscribeHealing();
-    healing?.close();
+    await healing?.close();
     unsubscribe();
     progress.stop();
     process.off("SIGINT", onSigint);

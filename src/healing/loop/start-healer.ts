@@ -36,6 +36,10 @@ export interface HealerOptions {
   onOutcome?: (detected: Message<"heal.detected">, outcome: HealOutcome) => void | Promise<void>;
   /** Something people should see: an event dropped as too old, the loop failing on an event. Also logged. */
   onProblem?: (text: string) => void;
+  /** This healer took the event and is about to run the loop on it (not called for repeats or dropped events). */
+  onHandling?: (detected: Message<"heal.detected">) => void;
+  /** The loop threw on the event: the bus will redeliver it, but its incident exists, so nobody heals it again. */
+  onFailed?: (detected: Message<"heal.detected">, error: unknown) => void;
   signal?: AbortSignal;
 }
 
@@ -84,7 +88,14 @@ export function startHealer(o: HealerOptions): RunningConsumer {
       o.log.info({ eventId: detected.eventId, status: seen.status }, "heal event delivered again: its incident exists, not healing twice");
       return;
     }
-    const outcome = await o.loop.handle(detected.event, { eventId: detected.eventId });
+    o.onHandling?.(detected);
+    let outcome: HealOutcome;
+    try {
+      outcome = await o.loop.handle(detected.event, { eventId: detected.eventId });
+    } catch (e) {
+      o.onFailed?.(detected, e);
+      throw e;
+    }
     await o.onOutcome?.(detected, outcome);
   }
   const consumers = o.environments.map((environment) => {

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
 import type { App } from "../../../src/app/create-app.js";
+import { startHealDispatch } from "../../../src/app/heal-dispatch.js";
 import { createHealFeed, jobFailureEvent } from "../../../src/app/heal-feed.js";
 import { silentLogger } from "../../../src/core/logger.js";
 import { verifyChain } from "../../../src/healing/audit/verify-chain.js";
@@ -244,7 +245,9 @@ describe("retry_job", () => {
 describe("the heal feed on the orchestrator's events", () => {
   function feedOn(j: JobApp) {
     const outcomes: Array<{ event: HealEvent; outcome: HealOutcome }> = [];
-    const feed = createHealFeed({ store: j.app.store, loop: j.loop(), environment: "dev", log: silentLogger, now: Date.now, onOutcome: (event, outcome) => void outcomes.push({ event, outcome }) });
+    // Through the bus, as pitstop run --heal does: published on heal.events.dev, settled by a healer.
+    const dispatch = startHealDispatch({ bus: j.app.bus, store: j.app.store.healing, loop: j.loop(), log: silentLogger, environments: ["dev"], source: "test" });
+    const feed = createHealFeed({ store: j.app.store, heal: dispatch.heal, environment: "dev", log: silentLogger, now: Date.now, onOutcome: (event, outcome) => void outcomes.push({ event, outcome }) });
     j.app.orchestrator.on(feed.onEvent);
     return { feed, outcomes };
   }
