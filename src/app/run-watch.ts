@@ -7,6 +7,7 @@ import type { HealEvent } from "../core/healing/heal-event.js";
 import { UptimeState, type ProbeSample, type UptimeSummary } from "../core/healing/uptime.js";
 import type { DeployTarget } from "../deploy/port.js";
 import { createTargetWatch, type TargetWatch } from "../healing/detectors/create-target-watch.js";
+import type { HealLoop } from "../healing/loop/create-heal-loop.js";
 import type { HealOutcome, VerifySettings } from "../healing/loop/heal-types.js";
 import { publishHealEvent, startHealer } from "../healing/loop/start-healer.js";
 import type { App } from "./create-app.js";
@@ -30,6 +31,8 @@ export interface WatchSettings {
   latencyMs: number;
   quietMs: number;
   dataIntervalMs?: number;
+  /** Memory bound per worker process; omitted = not checked. */
+  rssBytes?: number;
   verify?: VerifySettings;
 }
 
@@ -42,8 +45,8 @@ export interface WatchLines {
   /** An app went UP or DOWN (the first probe counts as a change). */
   state(app: WatchedApp, sample: ProbeSample): void;
   detected(event: HealEvent): void;
-  /** A repeat of a kind within the quiet period, dropped. */
-  quiet(event: HealEvent): void;
+  /** A detection dropped: a repeat within the quiet period, or seen while the loop acts there. */
+  quiet(event: HealEvent, why: string): void;
   settled(event: HealEvent, outcome: HealOutcome): void;
   /** Something went wrong that people should know about (also in the log). */
   problem(text: string): void;
@@ -56,9 +59,64 @@ async function rulesFor(datasetsDir: string): Promise<DataQualityRule[]> {
 }
 
 /**
+ * The healer beside the watch. While it acts on an environment (a restart, a rollback and their
+ * verification), `busy` holds it: what the detectors see there meanwhile is the remediation's own
+ * doing (a worker restarting, probes failing for a moment) and is not a new incident.
+ */
+function startWatchHealer(app: App, loop: HealLoop, environments: readonly Environment[], lines: WatchLines, source: string) {
+  const incidents: WatchReport["incidents"] = [];
+  const busy = new Set<Environment>();
+  const healer = startHealer({
+    bus: app.bus,
+    loop,
+    incidents: app.store.healing,
+    log: app.log,
+    consumer: source,
+    environments,
+    onProblem: lines.problem,
+    onHandling: (d) => busy.add(d.event.environment),
+    onFailed: (d) => busy.delete(d.event.environment),
+    onOutcome: (detected, outcome) => {
+      busy.delete(detected.event.environment);
+      incidents.push({ event: detected.event, outcome });
+      lines.settled(detected.event, outcome);
+    },
+  });
+  return { healer, incidents, busy };
+}
+
+function watchApp(app: App, a: WatchedApp, settings: WatchSettings, lines: WatchLines, rules: DataQualityRule[], emit: (event: HealEvent) => void): TargetWatch {
+  let last: UptimeState | null = null;
+  return createTargetWatch({
+    environment: a.environment,
+    subject: a.subject,
+    target: a.target,
+    url: a.url,
+    intervalMs: settings.intervalMs,
+    timeoutMs: settings.timeoutMs,
+    latencyMs: settings.latencyMs,
+    ...(settings.rssBytes === undefined ? {} : { rssBytes: settings.rssBytes }),
+    quietMs: settings.quietMs,
+    datasetsDir: a.datasetsDir,
+    rules,
+    ...(settings.dataIntervalMs === undefined ? {} : { dataIntervalMs: settings.dataIntervalMs }),
+    thresholds: app.store.remedies,
+    emit,
+    onSample: (sample) => {
+      const state = sample.up ? UptimeState.up : UptimeState.down;
+      if (state !== last) lines.state(a, sample);
+      last = state;
+    },
+    onQuiet: (e) => lines.quiet(e, "again within the quiet period: same incident"),
+    onError: (err) => app.log.warn({ err, subject: a.subject }, "watch: a check failed"),
+    now: app.now,
+  });
+}
+
+/**
  * pitstop's long-running Monitor: every detector on every app given, each finding published on
- * `heal.events`, and a healer in this process that runs the loop on what it consumes (with Redis,
- * healers of other processes share the events). Runs until `signal` aborts, then stops the
+ * `heal.events.<env>`, and a healer in this process that runs the loop on what it consumes (with
+ * Redis, healers of other processes share the events). Runs until `signal` aborts, then stops the
  * detectors, lets the healer finish the event in hand, and reports each app's uptime and every
  * incident this healer settled.
  */
@@ -68,55 +126,16 @@ export async function runWatch(app: App, apps: readonly WatchedApp[], settings: 
   const pipelines = createPipelineControl({ store: app.store, bus: app.bus, orchestrator: app.orchestrator, now: app.now, newId: app.newId });
   const loop = await createAppHealLoop({ store: app.store, dataDir: app.config.dataDir, log: app.log, pipelines, targets, ...(settings.verify ? { verify: settings.verify } : {}), now: app.now });
   const source = `watch@${os.hostname()}:${process.pid}`;
-  const incidents: WatchReport["incidents"] = [];
-  const healer = startHealer({
-    bus: app.bus,
-    loop,
-    incidents: app.store.healing,
-    log: app.log,
-    consumer: source,
-    environments: [...new Set(apps.map((a) => a.environment))],
-    onProblem: lines.problem,
-    onOutcome: (detected, outcome) => {
-      incidents.push({ event: detected.event, outcome });
-      lines.settled(detected.event, outcome);
-    },
-  });
+  const { healer, incidents, busy } = startWatchHealer(app, loop, [...new Set(apps.map((a) => a.environment))], lines, source);
   const publish = (event: HealEvent): void => {
+    if (busy.has(event.environment)) return lines.quiet(event, "while the loop acts there: part of that remediation");
     lines.detected(event);
     publishHealEvent(app.bus, { event, source, eventId: randomUUID() }).catch((err: unknown) => {
       app.log.error({ err, kind: event.kind }, "could not publish a heal event");
       lines.problem(`could not publish the ${event.kind} event on the bus: ${err instanceof Error ? err.message : String(err)}`);
     });
   };
-  const watches: Array<{ app: WatchedApp; watch: TargetWatch }> = [];
-  for (const a of apps) {
-    let last: UptimeState | null = null;
-    const watch = createTargetWatch({
-      environment: a.environment,
-      subject: a.subject,
-      target: a.target,
-      url: a.url,
-      intervalMs: settings.intervalMs,
-      timeoutMs: settings.timeoutMs,
-      latencyMs: settings.latencyMs,
-      quietMs: settings.quietMs,
-      datasetsDir: a.datasetsDir,
-      rules: a.datasetsDir === null ? [] : await rulesFor(a.datasetsDir),
-      ...(settings.dataIntervalMs === undefined ? {} : { dataIntervalMs: settings.dataIntervalMs }),
-      thresholds: app.store.remedies,
-      emit: publish,
-      onSample: (sample) => {
-        const state = sample.up ? UptimeState.up : UptimeState.down;
-        if (state !== last) lines.state(a, sample);
-        last = state;
-      },
-      onQuiet: lines.quiet,
-      onError: (err) => app.log.warn({ err, subject: a.subject }, "watch: a check failed"),
-      now: app.now,
-    });
-    watches.push({ app: a, watch });
-  }
+  const watches = await Promise.all(apps.map(async (a) => ({ app: a, watch: watchApp(app, a, settings, lines, a.datasetsDir === null ? [] : await rulesFor(a.datasetsDir), publish) })));
   for (const w of watches) w.watch.start();
   await new Promise<void>((resolve) => {
     if (signal.aborted) return resolve();

@@ -64,6 +64,7 @@ describe("pitstop watch (e2e, built CLI)", () => {
       [["--interval", "abc"], dataDir, /--interval: invalid duration `abc`/],
       [["--interval", "10ms"], dataDir, /--interval 10ms: must be at least 100 ms/],
       [["--env", "qa"], dataDir, /--env "qa": use one of dev, stage, prod/],
+      [["--max-rss", "lots"], dataDir, /--max-rss "lots": give a whole number of megabytes/],
       [["--datasets", "/nonexistent"], dataDir, /--datasets \/nonexistent: not a directory \(looked at \/nonexistent\)/],
       [[], empty, /nothing deployed in .*empty-data to watch: deploy first/],
       [["--env", "prod"], dataDir, /not watching prod: nothing deployed[\s\S]*nothing deployed in .* to watch/],

@@ -149,7 +149,7 @@ async function keepWatching(app: App, o: { target: DeployTarget; url: string; da
   o.say.write(
     [
       "",
-      `pitstop keeps running: it watches ${subject} at ${o.url} (uptime, latency, workers, CPU, datasets) and hands what it finds to the healing loop.`,
+      `pitstop keeps running: it watches ${subject} at ${o.url} (uptime, latency, workers, health, CPU, datasets) and hands what it finds to the healing loop.`,
       "The demo used stage's budget for this app (3 remediations per hour), so for the next hour the shield escalates instead of acting.",
       `Try it: kill a worker (npx pitstop --data-dir ${o.dataDir} deploy status --env stage shows their pids).`,
       "Ctrl-C stops watching; the app keeps running until you stop it with:",

@@ -24,6 +24,7 @@ interface WatchOptions {
   latency?: string;
   quiet: string;
   datasets?: string;
+  maxRss?: string;
   for?: string;
   json?: boolean;
 }
@@ -31,13 +32,14 @@ interface WatchOptions {
 export function registerWatchCommand(program: Command, ctx: CommandContext): void {
   program
     .command("watch")
-    .description("keep probing what is deployed (uptime, latency, crashed workers, CPU, datasets) and heal what the detectors find, until Ctrl-C")
+    .description("keep probing what is deployed (uptime, latency, crashed workers, unhealthy releases, CPU and memory, datasets) and heal what the detectors find, until Ctrl-C")
     .option("--env <env>", `one environment (${ENVIRONMENTS.join(", ")}); default: every environment with a deployment`)
     .option("--app <name>", "the app's name in incidents (default: the app onboarded in that environment, else this directory's name)")
     .option("--interval <duration>", "time between probes", "1s")
     .option("--timeout <duration>", "a probe without an answer after this is DOWN (never less than 1.25 × the latency bound, so a slow answer counts as slow, not DOWN)")
     .option("--latency <duration>", `slower answers are a latency breach, unless \`pitstop thresholds\` holds another value (default ${DEFAULT_LATENCY_MS / 1000}s)`)
     .option("--quiet <duration>", "after an incident of one kind, ignore more of that kind for this long", "30s")
+    .option("--max-rss <MB>", "a worker process using more resident memory than this is overloaded (default: memory not checked)")
     .option("--datasets <dir>", "datasets the app serves, for the data-quality check (default: the live release's datasets/)")
     .option("--for <duration>", "stop after this long (default: until Ctrl-C)")
     .option("--json", "print the uptime and incidents as JSON on stdout at the end; progress goes to stderr")
@@ -52,6 +54,11 @@ function duration(flag: string, text: string, min: number): number {
   return r.ms;
 }
 
+function megabytes(text: string): number {
+  if (!/^\d+$/.test(text.trim()) || Number(text) < 1) throw new PitstopError(ErrorCode.USAGE, `--max-rss ${JSON.stringify(text)}: give a whole number of megabytes, e.g. --max-rss 512`);
+  return Number(text) * 1024 * 1024;
+}
+
 function parseSettings(opts: WatchOptions): WatchSettings & { forMs: number | null } {
   return {
     intervalMs: duration("interval", opts.interval, 100),
@@ -60,6 +67,7 @@ function parseSettings(opts: WatchOptions): WatchSettings & { forMs: number | nu
     latencyMs: opts.latency === undefined ? DEFAULT_LATENCY_MS : duration("latency", opts.latency, 1),
     quietMs: duration("quiet", opts.quiet, 0),
     forMs: opts.for === undefined ? null : duration("for", opts.for, 1),
+    ...(opts.maxRss === undefined ? {} : { rssBytes: megabytes(opts.maxRss) }),
   };
 }
 
@@ -99,7 +107,7 @@ export function watchLines(out: NodeJS.WritableStream): WatchLines {
   return {
     state: (a, s) => out.write(`${clock(s.at)}  ${a.subject} ${s.up ? `UP (${s.responseMs ?? "?"} ms)` : `DOWN (${s.error ?? "no answer"})`}\n`),
     detected: (e) => out.write(`${clock(e.at)}  detected: ${what(e)}\n`),
-    quiet: (e) => out.write(`${clock(e.at)}  (${what(e)} again within the quiet period: same incident)\n`),
+    quiet: (e, why) => out.write(`${clock(e.at)}  (${what(e)} ${why})\n`),
     settled: (e, o) => out.write(`${clock(Date.now())}  ${describeOutcome(e, o)}\n`),
     problem: (text) => out.write(`${clock(Date.now())}  pitstop: ${text}\n`),
   };

@@ -5,6 +5,7 @@ import type { ProbeSample, UptimeSummary } from "../../core/healing/uptime.js";
 import type { DeployTarget } from "../../deploy/port.js";
 import type { RemedyStore } from "../../store/port.js";
 import { createDataQualityCheck } from "./data-quality-check.js";
+import { createHealthWatch } from "./health-watch.js";
 import type { Detector, DetectorEvent, EmitDetectorEvent } from "./detector-event.js";
 import { createOverloadWatch } from "./overload-watch.js";
 import { processTree } from "./proc-reading.js";
@@ -15,7 +16,7 @@ export interface TargetWatchOptions {
   environment: Environment;
   /** `<environment>/<app>`: what the incidents name, and the detector id thresholds are stored under. */
   subject: string;
-  target: Pick<DeployTarget, "status">;
+  target: Pick<DeployTarget, "status" | "health">;
   /** The environment's public URL, probed by the uptime monitor. */
   url: string;
   /** Uptime, worker and CPU polls. */
@@ -26,6 +27,8 @@ export interface TargetWatchOptions {
   latencyMs: number;
   /** CPU bound (% of a core) when none is stored; default the seeds' 90. */
   cpuPercent?: number;
+  /** Resident memory bound per process; omitted = memory not checked. */
+  rssBytes?: number;
   /** The datasets the app serves, checked every `dataIntervalMs` (default 60 s); null = no data-quality check. */
   datasetsDir: string | null;
   rules: readonly DataQualityRule[];
@@ -57,8 +60,9 @@ export interface TargetWatch extends Detector {
 /**
  * Every Monitor-step detector for one deployed app, side by side: the uptime monitor (DOWN →
  * crash, slow → latency) on its public URL, the worker watch (a worker process died → crash), the
- * overload watch (CPU of each worker's process tree) and, when the app serves datasets, the
- * data-quality check. Repeats of a kind within `quietMs` are dropped: a crash seen by both the
+ * health watch (the release's health checks fail with every worker alive → deploy_unhealthy), the
+ * overload watch (CPU, and memory when bounded, of each worker's process tree) and, when the app
+ * serves datasets, the data-quality check. Repeats of a kind within `quietMs` are dropped: a crash seen by both the
  * uptime monitor and the worker watch, or an outage still going on while the loop acts, is one
  * incident.
  */
@@ -88,7 +92,15 @@ export function createTargetWatch(o: TargetWatchOptions): TargetWatch {
   const detectors: Detector[] = [
     uptime,
     createWorkerWatch({ ...base, intervalMs: o.intervalMs, status: () => o.target.status() }),
-    createOverloadWatch({ ...base, intervalMs: o.intervalMs, pids: () => workerPids(o.target), cpuPercent: o.cpuPercent ?? THRESHOLDS.cpu_percent.default, cpuThreshold: stored("cpu_percent") }),
+    createOverloadWatch({
+      ...base,
+      intervalMs: o.intervalMs,
+      pids: () => workerPids(o.target),
+      cpuPercent: o.cpuPercent ?? THRESHOLDS.cpu_percent.default,
+      cpuThreshold: stored("cpu_percent"),
+      ...(o.rssBytes === undefined ? {} : { rssBytes: o.rssBytes }),
+    }),
+    createHealthWatch({ ...base, intervalMs: o.intervalMs, health: () => o.target.health(), status: () => o.target.status() }),
   ];
   if (o.datasetsDir !== null) {
     detectors.push(createDataQualityCheck({ ...base, datasetsDir: o.datasetsDir, rules: o.rules, intervalMs: o.dataIntervalMs ?? 60_000 }));
