@@ -33,6 +33,8 @@ export interface WatchSettings {
   dataIntervalMs?: number;
   /** Memory bound per worker process; omitted = not checked. */
   rssBytes?: number;
+  /** Requests in flight at the environment's front; omitted = not checked. */
+  maxBacklog?: number;
   verify?: VerifySettings;
 }
 
@@ -96,6 +98,7 @@ function watchApp(app: App, a: WatchedApp, settings: WatchSettings, lines: Watch
     timeoutMs: settings.timeoutMs,
     latencyMs: settings.latencyMs,
     ...(settings.rssBytes === undefined ? {} : { rssBytes: settings.rssBytes }),
+    ...(settings.maxBacklog === undefined ? {} : { maxBacklog: settings.maxBacklog }),
     quietMs: settings.quietMs,
     datasetsDir: a.datasetsDir,
     rules,

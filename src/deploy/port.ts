@@ -179,6 +179,11 @@ export interface TargetStatus {
   url: string | null;
   /** The local target's supervisor process, when it runs. */
   supervisor: { pid: number; startedAt: number } | null;
+  /**
+   * Requests the environment's front (the local target's proxy) is forwarding right now: the
+   * request backlog. Absent when the target cannot know (command target, no supervisor running).
+   */
+  requestsInFlight?: number;
 }
 
 export interface StopResult {

@@ -25,6 +25,7 @@ interface WatchOptions {
   quiet: string;
   datasets?: string;
   maxRss?: string;
+  maxBacklog?: string;
   for?: string;
   json?: boolean;
 }
@@ -40,6 +41,7 @@ export function registerWatchCommand(program: Command, ctx: CommandContext): voi
     .option("--latency <duration>", `slower answers are a latency breach, unless \`pitstop thresholds\` holds another value (default ${DEFAULT_LATENCY_MS / 1000}s)`)
     .option("--quiet <duration>", "after an incident of one kind, ignore more of that kind for this long", "30s")
     .option("--max-rss <MB>", "a worker process using more resident memory than this is overloaded (default: memory not checked)")
+    .option("--max-backlog <n>", "more requests than this in flight at the app's front is an overload (default: not checked)")
     .option("--datasets <dir>", "datasets the app serves, for the data-quality check (default: the live release's datasets/)")
     .option("--for <duration>", "stop after this long (default: until Ctrl-C)")
     .option("--json", "print the uptime and incidents as JSON on stdout at the end; progress goes to stderr")
@@ -54,9 +56,9 @@ function duration(flag: string, text: string, min: number): number {
   return r.ms;
 }
 
-function megabytes(text: string): number {
-  if (!/^\d+$/.test(text.trim()) || Number(text) < 1) throw new PitstopError(ErrorCode.USAGE, `--max-rss ${JSON.stringify(text)}: give a whole number of megabytes, e.g. --max-rss 512`);
-  return Number(text) * 1024 * 1024;
+function wholeNumber(flag: string, text: string, what: string): number {
+  if (!/^\d+$/.test(text.trim()) || Number(text) < 1) throw new PitstopError(ErrorCode.USAGE, `--${flag} ${JSON.stringify(text)}: give a whole number of ${what}`);
+  return Number(text);
 }
 
 function parseSettings(opts: WatchOptions): WatchSettings & { forMs: number | null } {
@@ -67,7 +69,8 @@ function parseSettings(opts: WatchOptions): WatchSettings & { forMs: number | nu
     latencyMs: opts.latency === undefined ? DEFAULT_LATENCY_MS : duration("latency", opts.latency, 1),
     quietMs: duration("quiet", opts.quiet, 0),
     forMs: opts.for === undefined ? null : duration("for", opts.for, 1),
-    ...(opts.maxRss === undefined ? {} : { rssBytes: megabytes(opts.maxRss) }),
+    ...(opts.maxRss === undefined ? {} : { rssBytes: wholeNumber("max-rss", opts.maxRss, "megabytes, e.g. --max-rss 512") * 1024 * 1024 }),
+    ...(opts.maxBacklog === undefined ? {} : { maxBacklog: wholeNumber("max-backlog", opts.maxBacklog, "requests, e.g. --max-backlog 50") }),
   };
 }
 

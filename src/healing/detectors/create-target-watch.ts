@@ -29,6 +29,8 @@ export interface TargetWatchOptions {
   cpuPercent?: number;
   /** Resident memory bound per process; omitted = memory not checked. */
   rssBytes?: number;
+  /** Requests in flight at the environment's front above this is an overload; omitted = not checked. */
+  maxBacklog?: number;
   /** The datasets the app serves, checked every `dataIntervalMs` (default 60 s); null = no data-quality check. */
   datasetsDir: string | null;
   rules: readonly DataQualityRule[];
@@ -99,6 +101,7 @@ export function createTargetWatch(o: TargetWatchOptions): TargetWatch {
       cpuPercent: o.cpuPercent ?? THRESHOLDS.cpu_percent.default,
       cpuThreshold: stored("cpu_percent"),
       ...(o.rssBytes === undefined ? {} : { rssBytes: o.rssBytes }),
+      ...(o.maxBacklog === undefined ? {} : { maxBacklog: o.maxBacklog, backlog: async () => (await o.target.status()).requestsInFlight ?? null }),
     }),
     createHealthWatch({ ...base, intervalMs: o.intervalMs, health: () => o.target.health(), status: () => o.target.status() }),
   ];

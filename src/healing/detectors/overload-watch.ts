@@ -18,6 +18,10 @@ export interface OverloadWatchOptions extends DetectorBase {
   cpuThreshold?: () => Promise<number | null>;
   /** Resident memory bound; omitted = not checked. */
   rssBytes?: number;
+  /** Requests waiting at the environment's front (TargetStatus.requestsInFlight), asked every poll; null = unknown. */
+  backlog?: () => Promise<number | null>;
+  /** More requests in flight than this is an overload of the whole environment; omitted = not checked. */
+  maxBacklog?: number;
   intervalMs: number;
   /** Polls in a row over a bound before an incident; default 1 (CPU is already averaged over one interval). */
   consecutive?: number;
@@ -34,7 +38,8 @@ interface PidState {
 /**
  * Reads /proc/<pid>/stat and /status of every worker each poll and emits `overload` once per
  * episode per pid when CPU over the last interval or RSS is above its bound. A pid's first poll
- * only sets the CPU baseline (its RSS is checked at once).
+ * only sets the CPU baseline (its RSS is checked at once). With `backlog` and `maxBacklog`, more
+ * requests in flight than the bound is an overload of the environment (its own episode).
  */
 export function createOverloadWatch(opts: OverloadWatchOptions): Detector {
   const now = opts.now ?? Date.now;
@@ -42,6 +47,7 @@ export function createOverloadWatch(opts: OverloadWatchOptions): Detector {
   const n = opts.consecutive ?? 1;
   let states = new Map<number, PidState>();
   let cpuLimit = opts.cpuPercent;
+  let backlogEpisode: EpisodeState = INITIAL_EPISODE;
 
   async function readCpuLimit(): Promise<number | undefined> {
     if (opts.cpuThreshold === undefined) return opts.cpuPercent;
@@ -74,7 +80,19 @@ export function createOverloadWatch(opts: OverloadWatchOptions): Detector {
     safeEmit(opts.emit, { kind: DetectorKind.overload, environment: opts.environment, target: opts.target, at: now(), evidence }, opts.onError);
   }
 
+  /** The environment's request backlog: one episode for the whole target, not per process. */
+  async function measureBacklog(): Promise<void> {
+    if (opts.backlog === undefined || opts.maxBacklog === undefined) return;
+    const inFlight = await opts.backlog();
+    const step = stepEpisode(backlogEpisode, inFlight !== null && inFlight > opts.maxBacklog, n);
+    backlogEpisode = step.state;
+    if (!step.opened) return;
+    const evidence = { requestsInFlight: inFlight, limits: { maxBacklog: opts.maxBacklog }, over: ["backlog"] };
+    safeEmit(opts.emit, { kind: DetectorKind.overload, environment: opts.environment, target: opts.target, at: now(), evidence }, opts.onError);
+  }
+
   async function tick(): Promise<void> {
+    await measureBacklog();
     cpuLimit = await readCpuLimit();
     const pids = [...new Set(await opts.pids())];
     const next = new Map<number, PidState>();

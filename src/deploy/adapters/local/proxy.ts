@@ -13,6 +13,8 @@ export interface Proxy {
   listen(port: number): Promise<number>;
   /** Swaps the set of workers atomically: new requests go to `backends` only. */
   setBackends(backends: readonly Backend[]): void;
+  /** Client requests received and not yet answered to the end (the request backlog). */
+  inflight(): number;
   close(): Promise<void>;
 }
 
@@ -29,6 +31,7 @@ const HOP_BY_HOP = ["connection", "keep-alive", "proxy-connection", "upgrade"];
 export function createProxy(opts: { host: string; environment: string; workerHost: string }): Proxy {
   let backends: readonly Backend[] = [];
   let next = 0;
+  let inflight = 0;
   const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
 
   const pick = (skip: ReadonlySet<Backend>): Backend | null => {
@@ -84,7 +87,12 @@ export function createProxy(opts: { host: string; environment: string; workerHos
     socket.on("error", () => up.destroy());
   };
 
-  const server = http.createServer((req, res) => forward(req, res, new Set()));
+  const server = http.createServer((req, res) => {
+    inflight++;
+    // 'close' comes once per response, answered or aborted.
+    res.once("close", () => inflight--);
+    forward(req, res, new Set());
+  });
   server.on("upgrade", upgrade);
   server.on("clientError", (_e, socket) => socket.destroy());
 
@@ -99,6 +107,7 @@ export function createProxy(opts: { host: string; environment: string; workerHos
         });
       });
     },
+    inflight: () => inflight,
     setBackends(list) {
       const kept = new Set(list.map((b) => b.port));
       backends = [...list];

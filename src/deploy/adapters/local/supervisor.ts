@@ -294,7 +294,7 @@ export function createSupervisor(deps: SupervisorDeps): Supervisor {
       inflight?.abort();
       return serial(stop);
     },
-    status: () => ({ ...buildStatus({ ...state, workers: serving.map((w) => ({ ...w.record })) }, true), releases: history.listReleases(state.history) }),
+    status: () => ({ ...buildStatus({ ...state, workers: serving.map((w) => ({ ...w.record })) }, true), requestsInFlight: proxy.inflight(), releases: history.listReleases(state.history) }),
     health,
     flush: () => writes,
   };
