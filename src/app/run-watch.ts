@@ -1,6 +1,5 @@
 import { randomUUID } from "node:crypto";
 import { readdir } from "node:fs/promises";
-import os from "node:os";
 import { DEFAULT_DATA_QUALITY_RULES, type DataQualityRule } from "../core/healing/data-quality.js";
 import type { Environment } from "../core/healing/environment.js";
 import type { HealEvent } from "../core/healing/heal-event.js";
@@ -11,6 +10,7 @@ import type { HealLoop } from "../healing/loop/create-heal-loop.js";
 import type { HealOutcome, VerifySettings } from "../healing/loop/heal-types.js";
 import { publishHealEvent, startHealer } from "../healing/loop/start-healer.js";
 import type { App } from "./create-app.js";
+import { sourceName } from "./heal-dispatch.js";
 import { createAppHealLoop } from "./heal-setup.js";
 import { createPipelineControl } from "./pipeline-control.js";
 
@@ -128,7 +128,7 @@ export async function runWatch(app: App, apps: readonly WatchedApp[], settings: 
   for (const a of apps) targets[a.environment] = a.target;
   const pipelines = createPipelineControl({ store: app.store, bus: app.bus, orchestrator: app.orchestrator, now: app.now, newId: app.newId });
   const loop = await createAppHealLoop({ store: app.store, dataDir: app.config.dataDir, log: app.log, pipelines, targets, ...(settings.verify ? { verify: settings.verify } : {}), now: app.now });
-  const source = `watch@${os.hostname()}:${process.pid}`;
+  const source = sourceName("watch");
   const { healer, incidents, busy } = startWatchHealer(app, loop, [...new Set(apps.map((a) => a.environment))], lines, source);
   const publish = (event: HealEvent): void => {
     if (busy.has(event.environment)) return lines.quiet(event, "while the loop acts there: part of that remediation");
