@@ -1,5 +1,5 @@
 import { AttemptStatus, JobStatus, RunStatus } from "../core/run/status.js";
-import { coerceError } from "../core/errors.js";
+import { coerceError, ErrorCode, isPitstopError } from "../core/errors.js";
 import type { Logger } from "../core/logger.js";
 import { dispatchMessage, parseMessage, type Message } from "../protocol/messages.js";
 import { Group, Topic } from "../protocol/topics.js";
@@ -115,9 +115,10 @@ export function createOrchestrator(deps: OrchestratorDeps): Orchestrator {
   });
 
   /** Takes ownership of a run and drives it; `adoptedFrom` is the dead owner, null for a fresh run. */
-  async function takeRun(run: RunRecord, adoptedFrom: string | null): Promise<void> {
-    if (taking.has(run.id) || active.has(run.id)) return;
-    if (run.status !== RunStatus.queued && run.status !== RunStatus.running) return;
+  /** Takes the run (compare-and-set on its owner); false when another orchestrator got it first. */
+  async function takeRun(run: RunRecord, adoptedFrom: string | null): Promise<boolean> {
+    if (taking.has(run.id) || active.has(run.id)) return false;
+    if (run.status !== RunStatus.queued && run.status !== RunStatus.running) return false;
     taking.add(run.id);
     let a: ActiveRun;
     try {
@@ -131,8 +132,13 @@ export function createOrchestrator(deps: OrchestratorDeps): Orchestrator {
     } catch (e) {
       // Not left half-owned: the next orchestrator (or a later start) can take it again.
       active.delete(run.id);
+      if (isPitstopError(e, ErrorCode.CONFLICT)) {
+        log.info({ runId: run.id }, "another orchestrator took the run first");
+        return false;
+      }
       throw e;
     }
+    return true;
   }
 
   async function startRunOwned(a: ActiveRun, adoptedFrom: string | null): Promise<void> {
@@ -140,6 +146,8 @@ export function createOrchestrator(deps: OrchestratorDeps): Orchestrator {
     await queue.run(run.id, async () => {
       const at = now();
       await engine.commit(a, {
+        // Compare-and-set: only if nobody took it since we read it (two orchestrators adopting one orphan).
+        ifOwner: a.run.ownerId,
         run: { ownerId: deps.instanceId, status: RunStatus.running, startedAt: a.run.startedAt ?? at },
         events: [{ jobId: null, attempt: null, type: adoptedFrom === null ? "run.started" : "run.adopted", at, data: { owner: deps.instanceId, from: adoptedFrom } }],
       });
@@ -200,8 +208,7 @@ export function createOrchestrator(deps: OrchestratorDeps): Orchestrator {
       if (owner !== null && owner !== deps.instanceId && !dead.has(owner)) continue;
       if (owner !== null && owner !== deps.instanceId) deadInstances.add(owner);
       try {
-        await takeRun(run, owner);
-        adopted.push(run.id);
+        if (await takeRun(run, owner)) adopted.push(run.id);
       } catch (e) {
         log.error({ err: coerceError(e), runId: run.id }, "could not adopt a run; leaving it for the next start");
       }

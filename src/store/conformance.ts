@@ -178,6 +178,24 @@ export function defineStoreConformance(name: string, factory: () => Promise<Stor
         expect((await store.runs.listEvents("ap")).map((e) => e.type)).toEqual(["run.created", "run.started", "job.queued"]);
       });
 
+      it("apply with ifOwner is a compare-and-set on the owner: of two takers of one run exactly one wins", async () => {
+        await store.runs.createRun(newRun("cas"), JOBS, 1);
+        const take = (owner: string, from: string | null) =>
+          store.runs.apply({ runId: "cas", ifOwner: from, run: { ownerId: owner, status: "running" }, events: [{ type: "run.adopted", jobId: null, attempt: null, at: 2, data: { owner } }] });
+        await take("o-dead", null);
+        // Two orchestrators both saw o-dead's run as an orphan and both try to adopt it.
+        const results = await Promise.allSettled([take("o-a", "o-dead"), take("o-b", "o-dead")]);
+        expect(results.filter((r) => r.status === "fulfilled")).toHaveLength(1);
+        const lost = results.find((r) => r.status === "rejected") as PromiseRejectedResult;
+        expect(lost.reason).toMatchObject({ code: ErrorCode.CONFLICT });
+        const owner = (await store.runs.getRun("cas"))!.ownerId;
+        expect(["o-a", "o-b"]).toContain(owner);
+        // The loser changed nothing: one adoption event besides the first take.
+        expect((await store.runs.listEvents("cas")).filter((e) => e.type === "run.adopted")).toHaveLength(2);
+        await rejectsWith(take("o-c", null), ErrorCode.CONFLICT);
+        await rejectsWith(store.runs.apply({ runId: "missing-run", ifOwner: null, events: [] }), ErrorCode.RUN_NOT_FOUND);
+      });
+
       it("apply is atomic: patching a missing job or attempt rejects with JOB_NOT_FOUND and applies nothing", async () => {
         await store.runs.createRun(newRun("at"), JOBS, 1);
         const before = { run: await store.runs.getRun("at"), jobs: await store.runs.listJobs("at"), events: await store.runs.listEvents("at") };

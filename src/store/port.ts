@@ -123,6 +123,12 @@ export type NewRunEvent = Omit<RunEvent, "seq" | "runId">;
 /** One atomic change to a run: all of it lands, or none of it does. */
 export interface RunChange {
   runId: string;
+  /**
+   * Apply the change only if the run's owner is this (null: no owner) when the change commits;
+   * otherwise reject with CONFLICT and change nothing. Taking a run is a compare-and-set on its
+   * owner, so two orchestrators adopting the same orphan cannot both own it.
+   */
+  ifOwner?: string | null;
   run?: RunPatch;
   jobs?: ReadonlyArray<{ jobId: string; patch: JobPatch }>;
   newAttempts?: readonly AttemptRecord[];

@@ -116,8 +116,21 @@ export async function insertEvents(trx: Trx, runId: string, events: readonly New
   }
 }
 
+/** RunChange.ifOwner: the owner is read under the run's lock, so the check and the change are one step. */
+async function checkOwner(trx: Trx, ctx: StoreContext, runId: string, expected: string | null): Promise<void> {
+  const q = trx.selectFrom("runs").select("owner_id").where("id", "=", runId);
+  const row = await (ctx.dialect === "postgres" ? q.forUpdate() : q).executeTakeFirst();
+  if (!row) throw runNotFound(runId);
+  if (row.owner_id !== expected) {
+    throw new PitstopError(ErrorCode.CONFLICT, `run ${runId} is owned by ${row.owner_id ?? "nobody"}, not ${expected ?? "nobody"}: another orchestrator took it`, {
+      details: { runId, owner: row.owner_id, expected },
+    });
+  }
+}
+
 /** Applies a RunChange inside `trx`; any rejection rolls the whole change back. */
 export async function applyRunChange(trx: Trx, ctx: StoreContext, change: RunChange): Promise<void> {
+  if (change.ifOwner !== undefined) await checkOwner(trx, ctx, change.runId, change.ifOwner);
   const runColumns = change.run ? runPatchColumns(change.run) : {};
   if (Object.keys(runColumns).length > 0) {
     // The update locks the row as well, one round trip fewer than lockRun + update.
