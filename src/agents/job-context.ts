@@ -20,6 +20,12 @@ export interface JobContext {
   signal: AbortSignal;
   outputLimitBytes: number;
   now: () => number;
+  /**
+   * Epoch ms when the job's `timeout` runs out, counted from when the agent started it; every
+   * command a stage agent runs gets what is left, so several tools cannot each take the whole
+   * timeout. Null: no timeout. Absent (tests): each command gets `job.timeoutMs`.
+   */
+  deadline?: number | null;
 }
 
 export interface JobOutcome {

@@ -22,10 +22,16 @@ export interface CommandResult {
   stderr: string[];
 }
 
+/** What is left of the job's timeout (at least 1 ms, so a spent one times out at once); null = none. */
+function timeLeft(ctx: JobContext): number | null {
+  if (ctx.deadline === undefined || ctx.deadline === null) return ctx.job.timeoutMs;
+  return Math.max(1, ctx.deadline - ctx.now());
+}
+
 /**
  * Runs one command for a stage agent the way steps run: through the job's executor (sandbox when
  * asked), in the workspace, with the job's environment, masked lines streamed to the job log,
- * the job's remaining output budget and cancellation. Tools run by stage agents go through here.
+ * the job's remaining output budget and time (`deadline`), and cancellation. Tools run by stage agents go through here.
  */
 export async function runCommand(ctx: JobContext, command: string, opts: CommandOptions, used: { bytes: number } = { bytes: 0 }): Promise<CommandResult> {
   const cwd = resolveInside(ctx.workspace, opts.cwd ?? ctx.job.workingDirectory);
@@ -38,7 +44,7 @@ export async function runCommand(ctx: JobContext, command: string, opts: Command
       command,
       cwd,
       env: { ...ctx.env, ...opts.env },
-      timeoutMs: ctx.job.timeoutMs,
+      timeoutMs: timeLeft(ctx),
       network: ctx.job.network,
       outputLimitBytes: Math.max(0, ctx.outputLimitBytes - used.bytes),
       writablePaths: [ctx.workspace],

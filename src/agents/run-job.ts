@@ -71,7 +71,7 @@ export async function runJob(
       outcome = noProcess(`secret ${names} is not provided: set it in the agent's environment or in .pitstop/secrets.env`);
     } else {
       const env = { ...baseEnv(deps.agentEnv), ...msg.runEnv, ...msg.job.env, ...secrets.values };
-      outcome = await handler({ job: msg.job, runId: msg.runId, attempt: msg.attempt, context: msg.context, workspace: msg.workspace, env, executor, logs, mask, signal, outputLimitBytes: deps.outputLimitBytes, now: deps.now });
+      outcome = await handler({ job: msg.job, runId: msg.runId, attempt: msg.attempt, context: msg.context, workspace: msg.workspace, env, executor, logs, mask, signal, outputLimitBytes: deps.outputLimitBytes, now: deps.now, deadline: msg.job.timeoutMs === null ? null : deps.now() + msg.job.timeoutMs });
     }
   } catch (e) {
     const err = coerceError(e);
