@@ -43,6 +43,13 @@ export interface WatchReport {
   incidents: Array<{ event: HealEvent; outcome: HealOutcome }>;
 }
 
+export interface WatchStop {
+  /** Aborted: stop watching. */
+  signal: AbortSignal;
+  /** Aborted as well (Ctrl-C): also cut a heal in progress short instead of letting it finish. */
+  cutShort?: AbortSignal;
+}
+
 export interface WatchLines {
   /** An app went UP or DOWN (the first probe counts as a change). */
   state(app: WatchedApp, sample: ProbeSample): void;
@@ -119,11 +126,12 @@ function watchApp(app: App, a: WatchedApp, settings: WatchSettings, lines: Watch
 /**
  * pitstop's long-running Monitor: every detector on every app given, each finding published on
  * `heal.events.<env>`, and a healer in this process that runs the loop on what it consumes (with
- * Redis, healers of other processes share the events). Runs until `signal` aborts, then stops the
- * detectors, lets the healer finish the event in hand, and reports each app's uptime and every
- * incident this healer settled.
+ * Redis, healers of other processes share the events). Runs until `stop.signal` aborts, then stops
+ * the detectors, lets the healer finish the event in hand (or cuts it short on `stop.cutShort`),
+ * and reports each app's uptime and every incident this healer settled.
  */
-export async function runWatch(app: App, apps: readonly WatchedApp[], settings: WatchSettings, lines: WatchLines, signal: AbortSignal): Promise<WatchReport> {
+export async function runWatch(app: App, apps: readonly WatchedApp[], settings: WatchSettings, lines: WatchLines, stop: WatchStop): Promise<WatchReport> {
+  const { signal } = stop;
   const targets: Partial<Record<Environment, DeployTarget>> = {};
   for (const a of apps) targets[a.environment] = a.target;
   const pipelines = createPipelineControl({ store: app.store, bus: app.bus, orchestrator: app.orchestrator, now: app.now, newId: app.newId });
@@ -145,7 +153,14 @@ export async function runWatch(app: App, apps: readonly WatchedApp[], settings: 
     signal.addEventListener("abort", () => resolve(), { once: true });
   });
   await Promise.all(watches.map((w) => w.watch.stop()));
-  await healer.stop();
+  // A planned end (--for) lets the heal in hand finish; a stop asked for (Ctrl-C) cuts it short.
+  const cut = (): void => void healer.stop();
+  if (stop.cutShort?.aborted) await healer.stop();
+  else {
+    stop.cutShort?.addEventListener("abort", cut, { once: true });
+    await healer.drain();
+    stop.cutShort?.removeEventListener("abort", cut);
+  }
   return {
     apps: watches.map((w) => ({ environment: w.app.environment, subject: w.app.subject, url: w.app.url, uptime: w.watch.uptime() })),
     incidents,

@@ -127,25 +127,31 @@ export function describeUptime(subject: string, u: UptimeSummary): string {
 }
 
 /**
- * Runs the watch until Ctrl-C, SIGTERM or `--for`, then prints each app's uptime. A heal in
- * progress is finished first (it is not interruptible half way); a second Ctrl-C or SIGTERM exits
- * at once with 130, leaving that incident open for `pitstop incidents`.
+ * Runs the watch until Ctrl-C, SIGTERM or `--for`, then prints each app's uptime. At the end of
+ * `--for` a heal in progress finishes whole. On Ctrl-C or SIGTERM it ends soon: the action in hand
+ * finishes (a restart is not stopped half way), its verification is cut short and no next action
+ * starts (the incident is resolved inconclusive). A second signal exits at once with 130, leaving
+ * that incident open.
  */
 export async function watchUntilStopped(app: App, apps: readonly WatchedApp[], settings: WatchSettings & { forMs: number | null }, out: NodeJS.WritableStream): Promise<WatchReport> {
   const stop = new AbortController();
+  const cutShort = new AbortController();
+  let signals = 0;
   const onSignal = (): void => {
-    if (stop.signal.aborted) {
+    if (++signals > 1) {
       out.write("pitstop: stopped twice, exiting now; an incident being healed stays open (`pitstop incidents`)\n");
       process.exit(130);
     }
-    out.write("stopping: finishing what is in hand (Ctrl-C again to exit now)\n");
+    out.write("stopping: an action in hand finishes, its verification is cut short (Ctrl-C again to exit now)\n");
+    cutShort.abort();
     stop.abort();
   };
   process.on("SIGINT", onSignal);
   process.on("SIGTERM", onSignal);
+  // The planned end lets a heal in progress finish whole.
   const timer = settings.forMs === null ? null : setTimeout(() => stop.abort(), settings.forMs);
   try {
-    const report = await runWatch(app, apps, settings, watchLines(out), stop.signal);
+    const report = await runWatch(app, apps, settings, watchLines(out), { signal: stop.signal, cutShort: cutShort.signal });
     out.write("\n");
     for (const a of report.apps) out.write(`${describeUptime(a.subject, a.uptime)}\n`);
     return report;

@@ -32,6 +32,8 @@ interface Run {
   target: DeployTarget | null;
   requestedBy: string;
   steps: HealStep[];
+  /** Aborted when the process stops: the step in hand ends, the verification is cut short, nothing new starts. */
+  signal?: AbortSignal;
 }
 
 type Executed = { step: HealStep; verdict: Verdict | null };
@@ -65,6 +67,13 @@ export function createHealLoop(deps: HealLoopDeps): HealLoop {
     const best = histories.reduce((a, b) => ((b.h?.flakes ?? 0) > (a.h?.flakes ?? 0) ? b : a));
     return { testId: best.testId, history: { runs: best.h?.runs ?? 0, flakes: best.h?.flakes ?? 0 } };
   }
+
+  /** The Verify step's clock: its waits end early when the run's signal aborts. */
+  const clockFor = (run: Run) => ({
+    now: deps.now,
+    signal: run.signal,
+    sleep: (ms: number) => (run.signal ? Promise.race([sleep(ms), new Promise<void>((r) => run.signal!.addEventListener("abort", () => r(), { once: true }))]) : sleep(ms)),
+  });
 
   async function refresh(run: Run): Promise<void> {
     const facts = run.target && run.context.deploy ? await deployFacts(run.target, run.context.deploy.app, deps.now()) : {};
@@ -133,8 +142,8 @@ export function createHealLoop(deps: HealLoopDeps): HealLoop {
     let v: { verdict: Verdict; reason: string };
     if (!result.ok) v = { verdict: "failed", reason: `the action failed: ${String(result.detail["error"] ?? "no detail")}` };
     else if (result.verified) v = result.verified;
-    else if (result.latency) v = await verifyUrlLatency(result.latency.url, result.latency.boundMs, deps.verify, { now: deps.now, sleep });
-    else if (run.target && run.context.deploy) v = await verifyTarget(run.target, deps.verify, { now: deps.now, sleep }, result.judge);
+    else if (result.latency) v = await verifyUrlLatency(result.latency.url, result.latency.boundMs, deps.verify, clockFor(run));
+    else if (run.target && run.context.deploy) v = await verifyTarget(run.target, deps.verify, clockFor(run), result.judge);
     else v = { verdict: "inconclusive", reason: "nothing to probe for this incident" };
     const at = deps.now();
     await store.updateDecision(decision.id, { status: "verified", verdict: v.verdict, verifiedAt: at, outcome: { actuator: result.detail, verification: v } });
@@ -168,6 +177,7 @@ export function createHealLoop(deps: HealLoopDeps): HealLoop {
   async function drive(run: Run, first?: { decision: Decision & { id: string }; approved: boolean }): Promise<HealOutcome> {
     let next = first;
     for (;;) {
+      if (run.signal?.aborted && run.steps.length > 0) return finish(run, "inconclusive", "stopped before the next action: pitstop was stopping");
       const decision = next?.decision ?? (await plan(run));
       const approved = next?.approved ?? false;
       next = undefined;
@@ -187,6 +197,7 @@ export function createHealLoop(deps: HealLoopDeps): HealLoop {
   return {
     async handle(event, options = {}) {
       const run = await analyze(event, options.requestedBy ?? "system", options.eventId ?? null);
+      if (options.signal) run.signal = options.signal;
       return drive(run);
     },
 

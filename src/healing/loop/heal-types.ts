@@ -94,4 +94,10 @@ export interface HandleOptions {
    * id, so a redelivered event finds its incident instead of opening a second one.
    */
   eventId?: string;
+  /**
+   * Aborting it (the process is stopping) ends the handling soon: the action in hand finishes,
+   * its verification is cut short (inconclusive unless it already has its samples), and no further
+   * action starts; the incident is resolved inconclusive.
+   */
+  signal?: AbortSignal;
 }

@@ -65,7 +65,12 @@ const DEFAULT_MAX_AGE_MS = 5 * 60_000;
  * it left open stays listed by `pitstop incidents`. An event that waited on the bus longer than
  * `maxAgeMs` is dropped, not acted on.
  */
-export function startHealer(o: HealerOptions): RunningConsumer {
+export interface Healer extends RunningConsumer {
+  /** Stops taking events and lets the heal in hand finish whole (its verification too). Idempotent. */
+  drain(): Promise<void>;
+}
+
+export function startHealer(o: HealerOptions): Healer {
   // One loop at a time across topics: two incidents on one target must not act at once.
   let chain: Promise<unknown> = Promise.resolve();
   const serial = <T>(work: () => Promise<T>): Promise<T> => {
@@ -73,6 +78,10 @@ export function startHealer(o: HealerOptions): RunningConsumer {
     chain = next.catch(() => undefined);
     return next;
   };
+  // stop() (or o.signal) cuts the heal in hand short: its verification ends, no next action starts.
+  const stopping = new AbortController();
+  if (o.signal?.aborted) stopping.abort();
+  else o.signal?.addEventListener("abort", () => stopping.abort(), { once: true });
   const problem = (obj: Record<string, unknown>, text: string): void => {
     o.log.warn(obj, text);
     o.onProblem?.(text);
@@ -91,7 +100,7 @@ export function startHealer(o: HealerOptions): RunningConsumer {
     o.onHandling?.(detected);
     let outcome: HealOutcome;
     try {
-      outcome = await o.loop.handle(detected.event, { eventId: detected.eventId });
+      outcome = await o.loop.handle(detected.event, { eventId: detected.eventId, signal: stopping.signal });
     } catch (e) {
       o.onFailed?.(detected, e);
       throw e;
@@ -114,7 +123,12 @@ export function startHealer(o: HealerOptions): RunningConsumer {
     });
   });
   return {
+    /** Stops taking events and cuts the heal in hand short (see HandleOptions.signal). */
     async stop() {
+      stopping.abort();
+      await Promise.all(consumers.map((c) => c.stop()));
+    },
+    async drain() {
       await Promise.all(consumers.map((c) => c.stop()));
     },
     done: Promise.all(consumers.map((c) => c.done)).then(() => undefined),

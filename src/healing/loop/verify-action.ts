@@ -39,6 +39,8 @@ export function verifyUrlLatency(url: string, boundMs: number, settings: VerifyS
 export interface VerifyClock {
   now: () => number;
   sleep: (ms: number) => Promise<void>;
+  /** Aborted: stop taking samples and judge what there is (too few = inconclusive). */
+  signal?: AbortSignal | undefined;
 }
 
 /** Takes a sample every `probeIntervalMs` for `windowMs` and lets the core judge them. */
@@ -49,10 +51,15 @@ async function verifyBySamples(take: () => Promise<boolean>, settings: VerifySet
   for (let elapsed = 0; ; elapsed += interval) {
     const ok = await take().catch(() => false);
     samples.push({ at: clock.now(), ok });
-    if (elapsed + interval > settings.windowMs) break;
+    if (elapsed + interval > settings.windowMs || clock.signal?.aborted) break;
     await clock.sleep(interval);
+    if (clock.signal?.aborted) break;
   }
   const to = Math.max(from + settings.windowMs, samples.at(-1)!.at + 1);
+  if (clock.signal?.aborted && samples.length < Math.max(1, settings.minSamples)) {
+    const healthy = samples.filter((x) => x.ok).length;
+    return { verdict: "inconclusive", reason: `verification stopped after ${samples.length} sample${samples.length === 1 ? "" : "s"}: pitstop was stopping`, healthy, total: samples.length, samples };
+  }
   const result = verdict({ samples, from, to, minSamples: settings.minSamples, minHealthyRatio: settings.minHealthyRatio ?? DEFAULT_HEALTHY_RATIO });
   return { ...result, samples };
 }

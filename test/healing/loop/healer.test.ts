@@ -9,7 +9,7 @@ import type { DetectorEvent } from "../../../src/core/healing/heal-event.js";
 import type { Logger } from "../../../src/core/logger.js";
 import type { DeployTarget } from "../../../src/deploy/port.js";
 import type { HealOutcome } from "../../../src/healing/loop/heal-types.js";
-import { publishHealEvent, startHealer } from "../../../src/healing/loop/start-healer.js";
+import { publishHealEvent, startHealer, type Healer } from "../../../src/healing/loop/start-healer.js";
 import { message } from "../../../src/protocol/messages.js";
 import { Group, Topic, healTopic } from "../../../src/protocol/topics.js";
 import type { Store } from "../../../src/store/port.js";
@@ -82,7 +82,7 @@ async function harness(makeBus: () => Promise<Bus>, target: DeployTarget) {
   const outcomes: Settled[] = [];
   const healers: RunningConsumer[] = [];
   open.push({ healers, bus, store });
-  const start = (consumer: string): RunningConsumer => {
+  const start = (consumer: string): Healer => {
     const healer = startHealer({
       bus, loop, incidents: store.healing, log, consumer, environments: ["stage"],
       onOutcome: (d, outcome) => void outcomes.push({ consumer, eventId: d.eventId, source: d.source, event: d.event, outcome }),
@@ -214,7 +214,20 @@ describe.each(BUSES)("startHealer on the %s bus", (_name, makeBus) => {
     expect(target.calls).toEqual(["restart"]);
   }, 30_000);
 
-  it("stop() lets the event in hand finish, resolves, and consumes nothing afterwards", async () => {
+  it("drain() stops taking events but lets the heal in hand finish whole", async () => {
+    const target = gatedTarget();
+    const h = await harness(makeBus, target);
+    const healer = h.start("healer-1");
+    const first = `evt-${randomUUID()}`;
+    await publishHealEvent(h.bus, { event: crash("shop"), source: "test", eventId: first });
+    await waitFor(() => target.restarts() === 1, 15_000, "the restart");
+    const draining = healer.drain();
+    target.release();
+    await draining;
+    expect(h.outcomes).toMatchObject([{ eventId: first, outcome: { status: "healed", steps: [{ action: "restart", verdict: "healed" }] } }]);
+  }, 30_000);
+
+  it("stop() lets the action in hand finish, cuts its verification short, resolves, and consumes nothing afterwards", async () => {
     const target = gatedTarget();
     const h = await harness(makeBus, target);
     const healer = h.start("healer-1");
@@ -230,7 +243,10 @@ describe.each(BUSES)("startHealer on the %s bus", (_name, makeBus) => {
     await stopping;
     await healer.done;
     await healer.stop(); // idempotent
-    expect(h.outcomes).toMatchObject([{ eventId: first, outcome: { status: "healed" } }]);
+    // The restart ran; its verification was cut short, so nothing is claimed (or learned).
+    expect(target.calls).toEqual(["restart"]);
+    expect(h.outcomes).toMatchObject([{ eventId: first, outcome: { status: "inconclusive", steps: [{ action: "restart", verdict: "inconclusive", reason: expect.stringContaining("verification stopped") as unknown }] } }]);
+    expect(await h.store.healing.getIncident(first)).toMatchObject({ status: "inconclusive" });
 
     // Nothing consumes for the stopped healer: the next event waits, unread, for another consumer.
     const later = `evt-${randomUUID()}`;
