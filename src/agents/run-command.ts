@@ -39,12 +39,13 @@ export async function runCommand(ctx: JobContext, command: string, opts: Command
   const stdout: string[] = [];
   const stderr: string[] = [];
   ctx.logs.push("system", `▶ ${opts.label}: ${ctx.mask(command)}`);
+  const timeoutMs = timeLeft(ctx);
   const outcome = await ctx.executor.run(
     {
       command,
       cwd,
       env: { ...ctx.env, ...opts.env },
-      timeoutMs: timeLeft(ctx),
+      timeoutMs,
       network: ctx.job.network,
       outputLimitBytes: Math.max(0, ctx.outputLimitBytes - used.bytes),
       writablePaths: [ctx.workspace],
@@ -59,6 +60,6 @@ export async function runCommand(ctx: JobContext, command: string, opts: Command
   used.bytes += outcome.outputBytes;
   const ok = outcome.exitCode === 0 && !outcome.timedOut && !outcome.cancelled && outcome.spawnError === null;
   if (outcome.spawnError) ctx.logs.push("system", ctx.mask(`could not start: ${outcome.spawnError}`));
-  ctx.logs.push("system", `${ok ? "✓" : "✗"} ${opts.label} ${describeExit(outcome, ctx.job.timeoutMs)} in ${formatMs(outcome.durationMs)}`);
+  ctx.logs.push("system", `${ok ? "✓" : "✗"} ${opts.label} ${describeExit(outcome, timeoutMs)} in ${formatMs(outcome.durationMs)}`);
   return { outcome, ok, stdout, stderr };
 }

@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import os from "node:os";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { Bus } from "../bus/port.js";
+import { ErrorCode, PitstopError } from "../core/errors.js";
 import type { Environment } from "../core/healing/environment.js";
 import type { HealEvent, HealStatus } from "../core/healing/heal-event.js";
 import type { Logger } from "../core/logger.js";
@@ -18,7 +19,7 @@ import type { DecisionRecord, HealingStore } from "../store/port.js";
 export interface HealDispatch {
   /** Publishes the event and resolves once it is settled (healed, escalated, waiting for an approval…). */
   heal(event: HealEvent): Promise<HealOutcome>;
-  /** Stops the healer; events in flight are finished first. Idempotent. */
+  /** Stops the healer; heals in flight are finished first, and a `heal` still waiting rejects. Idempotent. */
   stop(): Promise<void>;
 }
 
@@ -33,6 +34,8 @@ export interface HealDispatchInput {
   onProblem?: (text: string) => void;
   /** How often the store is read for an event another process's healer took (default 500 ms). */
   pollMs?: number;
+  /** No healer opened an incident for the event within this: give up waiting (default 2 minutes). */
+  takeTimeoutMs?: number;
 }
 
 export function sourceName(what: string): string {
@@ -72,16 +75,24 @@ export function startHealDispatch(o: HealDispatchInput): HealDispatch {
     },
     onOutcome: (d, outcome) => waiting.get(d.eventId)?.resolve(outcome),
     onFailed: (d, e) => waiting.get(d.eventId)?.reject(e),
+    onDropped: (d, why) => waiting.get(d.eventId)?.reject(new PitstopError(ErrorCode.INTERNAL, `the ${d.event.kind} event was not healed: ${why}`)),
   });
   const stopped = new AbortController();
 
-  /** An event another process's healer took: its incident (id = event id) tells when it is settled. */
+  /**
+   * An event another process's healer took: its incident (id = event id) tells when it is settled.
+   * Rejects when nobody opened one within `takeTimeoutMs` (dead-lettered, no healer running).
+   */
   async function settledElsewhere(eventId: string, done: AbortSignal): Promise<HealOutcome> {
+    const giveUpAt = Date.now() + (o.takeTimeoutMs ?? 120_000);
     while (!done.aborted) {
       await sleep(o.pollMs ?? 500, undefined, { signal: done }).catch(() => undefined);
       if (done.aborted || waiting.get(eventId)?.local) continue;
       const incident = await o.store.getIncident(eventId);
-      if (incident === null) continue;
+      if (incident === null) {
+        if (Date.now() > giveUpAt) throw new PitstopError(ErrorCode.INTERNAL, `no healer took the event ${eventId} within ${Math.round((o.takeTimeoutMs ?? 120_000) / 1000)} s: is a healer for its environment running?`);
+        continue;
+      }
       const outcome = settledInStore(eventId, incident.status, await o.store.listDecisions({ incidentId: eventId }));
       if (outcome) return outcome;
     }
@@ -90,6 +101,7 @@ export function startHealDispatch(o: HealDispatchInput): HealDispatch {
 
   return {
     async heal(event) {
+      if (stopped.signal.aborted) throw new PitstopError(ErrorCode.INTERNAL, "the heal dispatch is stopped");
       const eventId = randomUUID();
       const local = new Promise<HealOutcome>((resolve, reject) => waiting.set(eventId, { resolve, reject, local: false }));
       const done = new AbortController();
@@ -102,8 +114,10 @@ export function startHealDispatch(o: HealDispatchInput): HealDispatch {
       }
     },
     async stop() {
+      // Heals in flight (ours or other processes' events this healer took) finish whole.
+      await healer.drain();
       stopped.abort();
-      await healer.stop();
+      for (const w of waiting.values()) w.reject(new PitstopError(ErrorCode.INTERNAL, "the heal dispatch stopped before the event was settled"));
     },
   };
 }

@@ -83,7 +83,8 @@ function startWatchHealer(app: App, loop: HealLoop, environments: readonly Envir
     consumer: source,
     environments,
     onProblem: lines.problem,
-    onHandling: (d) => busy.add(d.event.environment),
+    // Only remediations of the deployment make the detectors see their own doing (a job rerun does not).
+    onHandling: (d) => void (d.event.kind !== "job_failure" && d.event.kind !== "flaky_test" && busy.add(d.event.environment)),
     onFailed: (d) => busy.delete(d.event.environment),
     onOutcome: (detected, outcome) => {
       busy.delete(detected.event.environment);

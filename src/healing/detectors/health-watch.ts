@@ -14,9 +14,9 @@ export interface HealthWatchOptions extends DetectorBase {
 }
 
 /**
- * The unhealthy-deploy detector: the release's own health checks fail while every worker process
- * is alive, so the release itself is bad (a 503 from /health, a broken config), which a restart
- * does not fix and a rollback does. Emits `deploy_unhealthy` once per episode with the health
+ * The unhealthy-deploy detector: the release's own health checks answer with an error status
+ * (a 503 from /health, a broken config) while every worker process is alive, so the release
+ * itself is bad, which a restart does not fix and a rollback does. Emits `deploy_unhealthy` once per episode with the health
  * report; a worker that died is left to the worker watch (`crash`).
  */
 export function createHealthWatch(opts: HealthWatchOptions): Detector {
@@ -27,7 +27,10 @@ export function createHealthWatch(opts: HealthWatchOptions): Detector {
   async function tick(): Promise<void> {
     const [status, report] = await Promise.all([opts.status(), opts.health()]);
     const allAlive = status.workers.length > 0 && status.workers.every((w) => w.alive);
-    const bad = allAlive && !report.healthy;
+    // An error status is the release saying it is bad. A timeout is slowness (the uptime monitor's
+    // latency), a refused connection a worker going down, no answer at all a supervisor that is
+    // gone: none of them is a bad release, and a rollback would not help.
+    const bad = allAlive && report.checks.some((c) => c.status !== null && c.status >= 400);
     const step = stepEpisode(episode, bad, n);
     episode = step.state;
     if (!step.opened) return;

@@ -92,7 +92,8 @@ export function createOverloadWatch(opts: OverloadWatchOptions): Detector {
   }
 
   async function tick(): Promise<void> {
-    await measureBacklog();
+    // A failed backlog read (the control socket timing out) must not skip the CPU and memory check.
+    await measureBacklog().catch((e: unknown) => opts.onError?.(e));
     cpuLimit = await readCpuLimit();
     const pids = [...new Set(await opts.pids())];
     const next = new Map<number, PidState>();

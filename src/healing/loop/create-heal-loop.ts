@@ -72,7 +72,7 @@ export function createHealLoop(deps: HealLoopDeps): HealLoop {
   const clockFor = (run: Run) => ({
     now: deps.now,
     signal: run.signal,
-    sleep: (ms: number) => (run.signal ? Promise.race([sleep(ms), new Promise<void>((r) => run.signal!.addEventListener("abort", () => r(), { once: true }))]) : sleep(ms)),
+    sleep: (ms: number) => (run.signal ? untilAborted(sleep(ms), run.signal) : sleep(ms)),
   });
 
   async function refresh(run: Run): Promise<void> {
@@ -187,6 +187,7 @@ export function createHealLoop(deps: HealLoopDeps): HealLoop {
       if (step.status === "refused") return finish(run, "refused", step.reason);
       if (decision.chosen === HealAction.escalate) return finish(run, "escalated", decision.forcedBy ?? decision.escalateReason);
       if (verdict === "healed" || verdict === "inconclusive") return finish(run, verdict, step.reason);
+      if (run.signal?.aborted) continue; // the check at the top ends it before anything is planned
       if (run.steps.filter((s) => s.status === "executed").length >= maxTries) {
         next = { decision: await plan(run, escalateInstead(`${maxTries} tries did not heal it`)), approved: false };
       }
@@ -236,6 +237,17 @@ export function createHealLoop(deps: HealLoopDeps): HealLoop {
       return drive(run, { decision, approved: false });
     },
   };
+}
+
+/** Resolves with `p`, or as soon as `signal` aborts; the abort listener is removed either way. */
+function untilAborted(p: Promise<void>, signal: AbortSignal): Promise<void> {
+  if (signal.aborted) return Promise.resolve();
+  let onAbort = (): void => undefined;
+  const aborted = new Promise<void>((resolve) => {
+    onAbort = () => resolve();
+    signal.addEventListener("abort", onAbort, { once: true });
+  });
+  return Promise.race([p, aborted]).finally(() => signal.removeEventListener("abort", onAbort));
 }
 
 /** A decision that tells people instead of trying again: the policy's explanation is kept. */

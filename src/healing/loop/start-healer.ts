@@ -26,9 +26,9 @@ export interface HealerOptions {
   /** The environments whose events it takes (`heal.events.<env>`): those it has deploy targets for. */
   environments: readonly Environment[];
   /**
-   * Events older than this (by `event.at`) are acked without healing: they waited on the bus while
-   * no healer ran, and what they saw may be long over. Detectors report a problem that lasts again
-   * (a new watch starts a new episode). Default 5 minutes.
+   * Events that waited on the bus longer than this (since they were published) are acked without
+   * healing: no healer ran meanwhile, and what they saw may be long over. Detectors report a
+   * problem that lasts again (a new watch starts a new episode). Default 5 minutes.
    */
   maxAgeMs?: number;
   now?: () => number;
@@ -40,6 +40,8 @@ export interface HealerOptions {
   onHandling?: (detected: Message<"heal.detected">) => void;
   /** The loop threw on the event: the bus will redeliver it, but its incident exists, so nobody heals it again. */
   onFailed?: (detected: Message<"heal.detected">, error: unknown) => void;
+  /** The event was dropped without healing (it waited on the bus too long). */
+  onDropped?: (detected: Message<"heal.detected">, why: string) => void;
   signal?: AbortSignal;
 }
 
@@ -54,6 +56,13 @@ function parseDetected(topic: string, environment: Environment) {
 }
 
 const DEFAULT_MAX_AGE_MS = 5 * 60_000;
+
+/** Thrown for an event taken while stopping: not acked, so it is redelivered rather than lost. */
+class HealerStopping extends Error {
+  constructor() {
+    super("the healer is stopping; the event is left on the bus for another healer");
+  }
+}
 
 /**
  * The Analyze → … → Learn side of the bus hand-off: consumes `heal.events.<env>` of each of its
@@ -86,10 +95,15 @@ export function startHealer(o: HealerOptions): Healer {
     o.log.warn(obj, text);
     o.onProblem?.(text);
   };
-  async function handle(detected: Message<"heal.detected">): Promise<void> {
-    const age = (o.now ?? Date.now)() - detected.event.at;
+  async function handle(detected: Message<"heal.detected">, publishedAt: number): Promise<void> {
+    // Not acked: the bus hands it to another healer, or to this one's next start.
+    if (stopping.signal.aborted) throw new HealerStopping();
+    // How long it waited on the bus (not how old the problem is: a job that failed early in a long run is published when the run ends).
+    const age = (o.now ?? Date.now)() - publishedAt;
     if (age > (o.maxAgeMs ?? DEFAULT_MAX_AGE_MS)) {
-      problem({ eventId: detected.eventId, kind: detected.event.kind, ageMs: age }, `dropped a ${detected.event.kind} event ${Math.round(age / 1000)} s old (it waited on the bus while no healer ran)`);
+      const why = `dropped a ${detected.event.kind} event that waited ${Math.round(age / 1000)} s on the bus while no healer ran`;
+      problem({ eventId: detected.eventId, kind: detected.event.kind, ageMs: age }, why);
+      o.onDropped?.(detected, why);
       return;
     }
     const seen = await o.incidents.getIncident(detected.eventId);
@@ -116,8 +130,10 @@ export function startHealer(o: HealerOptions): Healer {
       consumer: o.consumer,
       batch: 1,
       parse: parseDetected(topic, environment),
-      handle: (detected) => serial(() => handle(detected)),
-      onError: (err, msg) => problem({ err, messageId: msg.id, topic }, `healing an event failed: ${err.message}`),
+      handle: (detected, msg) => serial(() => handle(detected, msg.publishedAt)),
+      onError: (err, msg) => {
+        if (!stopping.signal.aborted) problem({ err, messageId: msg.id, topic }, `healing an event failed: ${err.message}`);
+      },
       onBusError: (err) => o.log.warn({ err, topic }, "healer: bus error, backing off"),
       ...(o.signal ? { signal: o.signal } : {}),
     });

@@ -56,7 +56,8 @@ async function verifyBySamples(take: () => Promise<boolean>, settings: VerifySet
     if (clock.signal?.aborted) break;
   }
   const to = Math.max(from + settings.windowMs, samples.at(-1)!.at + 1);
-  if (clock.signal?.aborted && samples.length < Math.max(1, settings.minSamples)) {
+  // Cut short before the window was covered: too little to judge, and nothing to learn from.
+  if (clock.signal?.aborted && clock.now() - from < settings.windowMs) {
     const healthy = samples.filter((x) => x.ok).length;
     return { verdict: "inconclusive", reason: `verification stopped after ${samples.length} sample${samples.length === 1 ? "" : "s"}: pitstop was stopping`, healthy, total: samples.length, samples };
   }

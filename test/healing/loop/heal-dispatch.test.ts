@@ -21,7 +21,7 @@ afterEach(async () => {
   cleanup = [];
 });
 
-async function setup(): Promise<{ bus: Bus; store: Store; target: ReturnType<typeof createScriptedTarget>; dispatch: (environments: ("stage" | "prod")[]) => HealDispatch; loop: Awaited<ReturnType<typeof createLoopFixture>>["loop"] }> {
+async function setup(): Promise<{ bus: Bus; store: Store; target: ReturnType<typeof createScriptedTarget>; dispatch: (environments: ("stage" | "prod")[], takeTimeoutMs?: number) => HealDispatch; loop: Awaited<ReturnType<typeof createLoopFixture>>["loop"] }> {
   const bus = await createMemoryBus({ visibilityTimeoutMs: 30_000 });
   const target = createScriptedTarget({ healthyAfter: ["restart"] });
   const { store, loop } = await createLoopFixture((env) => (env === "stage" ? target : null));
@@ -29,8 +29,8 @@ async function setup(): Promise<{ bus: Bus; store: Store; target: ReturnType<typ
     await bus.close();
     await store.close();
   });
-  const dispatch = (environments: ("stage" | "prod")[]): HealDispatch => {
-    const d = startHealDispatch({ bus, store: store.healing, loop, log: silentLogger, environments, source: "test", pollMs: 50 });
+  const dispatch = (environments: ("stage" | "prod")[], takeTimeoutMs?: number): HealDispatch => {
+    const d = startHealDispatch({ bus, store: store.healing, loop, log: silentLogger, environments, source: "test", pollMs: 50, ...(takeTimeoutMs ? { takeTimeoutMs } : {}) });
     cleanup.push(() => d.stop());
     return d;
   };
@@ -57,5 +57,13 @@ describe("heal dispatch", () => {
     expect(settledBy).toEqual([outcome.incidentId]);
     expect(outcome).toMatchObject({ status: "healed", decisionId: expect.any(String) as unknown, steps: [{ action: "restart", status: "executed", verdict: "healed", reason: expect.stringContaining("healthy") as unknown }] });
     expect(target.calls).toEqual(["restart"]);
+  });
+
+  it("never waits forever: no healer taking the event, or a stopped dispatch, rejects with why", async () => {
+    const { dispatch } = await setup();
+    await expect(dispatch([], 300).heal(crash())).rejects.toThrow(/no healer took the event .* is a healer for its environment running\?/);
+    const stopped = dispatch(["stage"]);
+    await stopped.stop();
+    await expect(stopped.heal(crash())).rejects.toThrow("the heal dispatch is stopped");
   });
 });
