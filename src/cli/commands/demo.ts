@@ -10,8 +10,8 @@ import { createAppHealLoop } from "../../app/heal-setup.js";
 import { createPipelineControl } from "../../app/pipeline-control.js";
 import { readPipeline } from "../../app/read-pipeline.js";
 import { triggerRun } from "../../orchestrator/trigger-run.js";
-import { formatDemoTable, runDemoScenarios, type ScenarioRow } from "../../app/demo/run-demo.js";
-import { loadConfig } from "../../config/config.js";
+import { formatDemoTable, runDemoScenarios, type DemoScenariosResult, type ScenarioRow } from "../../app/demo/run-demo.js";
+import { loadConfig, type Config } from "../../config/config.js";
 import { createDeployTarget } from "../../deploy/adapters/create-deploy-target.js";
 import { envPaths } from "../../deploy/adapters/local/env-paths.js";
 import type { DeployTarget } from "../../deploy/port.js";
@@ -54,13 +54,18 @@ function parsePort(text: string | undefined): number | null {
   return n;
 }
 
-async function demo(ctx: CommandContext, opts: DemoOptions): Promise<number> {
+interface DeployedDemo {
+  config: Config;
+  port: number;
+  exampleDir: string;
+  workspace: string;
+  /** pitstop's own TypeScript compiler, when installed (the example then needs no npm install). */
+  tsc: string | null;
+}
+
+/** Data directory, onboarding and two deploys of the example in stage; an exit code when a deploy failed. */
+async function deployDemo(ctx: CommandContext, opts: DemoOptions, say: NodeJS.WritableStream): Promise<DeployedDemo | number> {
   const { io } = ctx;
-  if (opts.env !== "stage") {
-    io.stderr.write(`pitstop: --env ${opts.env}: the demo runs in stage only (stage is seeded, so two demos decide the same; prod would wait for approvals)\n`);
-    return ExitCode.usage;
-  }
-  const say = opts.json ? io.stderr : io.stdout;
   const port = parsePort(opts.port) ?? (await freePort());
   // Each demo gets a fresh data directory unless one is named: the stage budgets (3 remediations per
   // target and signature per hour) would otherwise mask the second demo's actions.
@@ -70,7 +75,8 @@ async function demo(ctx: CommandContext, opts: DemoOptions): Promise<number> {
   say.write(`pitstop demo: data directory ${config.dataDir}\n`);
   if (named === undefined) await pointLatestAt(config.dataDir);
   const exampleDir = path.join(PACKAGE_ROOT, "examples", "dashboard-app");
-  const tsc = path.join(PACKAGE_ROOT, "node_modules", "typescript", "bin", "tsc");
+  const tscPath = path.join(PACKAGE_ROOT, "node_modules", "typescript", "bin", "tsc");
+  const tsc = (await exists(tscPath)) ? tscPath : null;
   const workspace = await prepareDemoWorkspace(exampleDir, path.join(config.dataDir, "demo", "workspace"), path.join(PACKAGE_ROOT, "node_modules"));
 
   const store = await openStore(config);
@@ -81,7 +87,7 @@ async function demo(ctx: CommandContext, opts: DemoOptions): Promise<number> {
     await store.close();
   }
   say.write(`${reused ? "reusing" : "onboarded"} dashboard-app in stage (workspace ${workspace}, a copy of ${exampleDir})\n`);
-  const pipeline = await writeDemoPipeline(config.dataDir, { port, tsc: (await exists(tsc)) ? tsc : null });
+  const pipeline = await writeDemoPipeline(config.dataDir, { port, tsc });
   for (const n of [1, 2]) {
     say.write(`deploying release ${n} of 2 (${pipeline})\n`);
     const runCtx = { ...ctx, globals: () => ({ ...ctx.globals(), dataDir: config.dataDir }) };
@@ -91,33 +97,49 @@ async function demo(ctx: CommandContext, opts: DemoOptions): Promise<number> {
       return ExitCode.pipelineFailed;
     }
   }
+  return { config, port, exampleDir, workspace, tsc };
+}
 
+/** The scenarios on the running app: each detection over the bus to the healer beside it. */
+async function healScenarios(app: App, d: DeployedDemo, target: DeployTarget, url: string, say: NodeJS.WritableStream): Promise<DemoScenariosResult> {
+  const tests = await writeDemoTestPipeline(d.config.dataDir, { tsc: d.tsc });
+  const testPlan = (await readPipeline(tests)).plan;
+  if (testPlan === null) throw new PitstopError(ErrorCode.INTERNAL, `the demo's test pipeline ${tests} is invalid`);
+  const runTests = async (env: Record<string, string>) => {
+    const run = await triggerRun(app, { plan: testPlan, workspace: d.workspace, trigger: { source: "cli", by: "demo" }, branch: await git(d.exampleDir, ["rev-parse", "--abbrev-ref", "HEAD"]), commit: await git(d.exampleDir, ["rev-parse", "HEAD"]), env });
+    return app.orchestrator.waitForRun(run.id);
+  };
+  say.write("\nscenarios (each: inject a real fault → detector event → heal loop):\n");
+  const onRow = (r: ScenarioRow) => say.write(`  ${r.scenario}: ${r.fault} → ${r.decision ?? "no decision"} → ${r.verdict}${r.note ? ` (${r.note})` : ""}\n`);
+  const pipelines = createPipelineControl({ store: app.store, bus: app.bus, orchestrator: app.orchestrator, now: app.now, newId: app.newId });
+  // Stage only, with short windows that keep the demo quick and still take several probes.
+  const loop = await createAppHealLoop({ store: app.store, dataDir: d.config.dataDir, log: app.log, pipelines, targets: { stage: target }, verify: { windowMs: 1500, probeIntervalMs: 150, minSamples: 5 } });
+  // Each detection goes on the bus (heal.events.stage) and is settled by the healer beside it.
+  const dispatch = startHealDispatch({ bus: app.bus, store: app.store.healing, loop, log: app.log, environments: ["stage"], source: sourceName("demo"), onProblem: (text) => say.write(`pitstop: ${text}\n`) });
+  try {
+    return await runDemoScenarios({ store: app.store, heal: dispatch.heal, runTests, target, url, exampleDir: d.workspace, workDir: path.join(d.config.dataDir, "demo"), onRow });
+  } finally {
+    await dispatch.stop();
+  }
+}
+
+async function demo(ctx: CommandContext, opts: DemoOptions): Promise<number> {
+  const { io } = ctx;
+  if (opts.env !== "stage") {
+    io.stderr.write(`pitstop: --env ${opts.env}: the demo runs in stage only (stage is seeded, so two demos decide the same; prod would wait for approvals)\n`);
+    return ExitCode.usage;
+  }
+  const say = opts.json ? io.stderr : io.stdout;
+  const d = await deployDemo(ctx, opts, say);
+  if (typeof d === "number") return d;
+  const { config, port } = d;
   const health = { path: "/health", retries: 50, intervalMs: 100, timeoutMs: 1000 };
   const target = createDeployTarget({ dataDir: config.dataDir, environment: "stage", settings: { target: "local", port, health, stopGraceMs: 1000 }, env: io.env });
   const url = `http://127.0.0.1:${port}`;
-  const tests = await writeDemoTestPipeline(config.dataDir, { tsc: (await exists(tsc)) ? tsc : null });
-  const testPlan = (await readPipeline(tests)).plan;
-  if (testPlan === null) throw new PitstopError(ErrorCode.INTERNAL, `the demo's test pipeline ${tests} is invalid`);
   const app = await createApp(config, { agents: true, agentEnv: io.env });
   try {
     await app.start();
-    const runTests = async (env: Record<string, string>) => {
-      const run = await triggerRun(app, { plan: testPlan, workspace, trigger: { source: "cli", by: "demo" }, branch: await git(exampleDir, ["rev-parse", "--abbrev-ref", "HEAD"]), commit: await git(exampleDir, ["rev-parse", "HEAD"]), env });
-      return app.orchestrator.waitForRun(run.id);
-    };
-    say.write("\nscenarios (each: inject a real fault → detector event → heal loop):\n");
-    const onRow = (r: ScenarioRow) => say.write(`  ${r.scenario}: ${r.fault} → ${r.decision ?? "no decision"} → ${r.verdict}${r.note ? ` (${r.note})` : ""}\n`);
-    const pipelines = createPipelineControl({ store: app.store, bus: app.bus, orchestrator: app.orchestrator, now: app.now, newId: app.newId });
-    // Stage only, with short windows that keep the demo quick and still take several probes.
-    const loop = await createAppHealLoop({ store: app.store, dataDir: config.dataDir, log: app.log, pipelines, targets: { stage: target }, verify: { windowMs: 1500, probeIntervalMs: 150, minSamples: 5 } });
-    // Each detection goes on the bus (heal.events.stage) and is settled by the healer beside it.
-    const dispatch = startHealDispatch({ bus: app.bus, store: app.store.healing, loop, log: app.log, environments: ["stage"], source: sourceName("demo"), onProblem: (text) => say.write(`pitstop: ${text}\n`) });
-    let result;
-    try {
-      result = await runDemoScenarios({ store: app.store, heal: dispatch.heal, runTests, target, url, exampleDir: workspace, workDir: path.join(config.dataDir, "demo"), onRow });
-    } finally {
-      await dispatch.stop();
-    }
+    const result = await healScenarios(app, d, target, url, say);
     say.write(`\n${formatDemoTable(result.rows)}\n\n`);
     say.write(result.audit.ok ? `audit chain intact: ${result.audit.count} records\n` : `audit chain BROKEN: ${result.audit.message}\n`);
     const dd = `npx pitstop --data-dir ${config.dataDir}`;
@@ -132,7 +154,6 @@ async function demo(ctx: CommandContext, opts: DemoOptions): Promise<number> {
       await keepWatching(app, { target, url, dataDir: config.dataDir, say });
     } else {
       // Not a terminal (a script, a CI log): nobody can press Ctrl-C, so do not wait for it.
-      const dd = `npx pitstop --data-dir ${config.dataDir}`;
       say.write(`\nthe example app is still running at ${url}\nwatch it: ${dd} watch --env stage    stop it: ${dd} deploy stop --env stage\n`);
     }
     if (opts.json) io.stdout.write(`${JSON.stringify({ ok, url, port, stopped, scenarios: result.rows, audit: result.audit }, null, 2)}\n`);
