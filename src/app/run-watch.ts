@@ -72,9 +72,14 @@ async function rulesFor(datasetsDir: string): Promise<DataQualityRule[]> {
  * verification), `busy` holds it: what the detectors see there meanwhile is the remediation's own
  * doing (a worker restarting, probes failing for a moment) and is not a new incident.
  */
-function startWatchHealer(app: App, loop: HealLoop, environments: readonly Environment[], lines: WatchLines, source: string) {
+function startWatchHealer(app: App, loop: HealLoop, environments: readonly Environment[], lines: WatchLines, source: string, rearm: (environment: Environment) => void) {
   const incidents: WatchReport["incidents"] = [];
   const busy = new Set<Environment>();
+  // The pause ends: what the detectors saw during it is forgotten, so a condition that began then
+  // and still holds is reported at the next checks instead of never.
+  const resume = (environment: Environment): void => {
+    if (busy.delete(environment)) rearm(environment);
+  };
   const healer = startHealer({
     bus: app.bus,
     loop,
@@ -85,9 +90,9 @@ function startWatchHealer(app: App, loop: HealLoop, environments: readonly Envir
     onProblem: lines.problem,
     // Only remediations of the deployment make the detectors see their own doing (a job rerun does not).
     onHandling: (d) => void (d.event.kind !== "job_failure" && d.event.kind !== "flaky_test" && busy.add(d.event.environment)),
-    onFailed: (d) => busy.delete(d.event.environment),
+    onFailed: (d) => resume(d.event.environment),
     onOutcome: (detected, outcome) => {
-      busy.delete(detected.event.environment);
+      resume(detected.event.environment);
       incidents.push({ event: detected.event, outcome });
       lines.settled(detected.event, outcome);
     },
@@ -138,7 +143,11 @@ export async function runWatch(app: App, apps: readonly WatchedApp[], settings: 
   const pipelines = createPipelineControl({ store: app.store, bus: app.bus, orchestrator: app.orchestrator, now: app.now, newId: app.newId });
   const loop = await createAppHealLoop({ store: app.store, dataDir: app.config.dataDir, log: app.log, pipelines, targets, ...(settings.verify ? { verify: settings.verify } : {}), now: app.now });
   const source = sourceName("watch");
-  const { healer, incidents, busy } = startWatchHealer(app, loop, [...new Set(apps.map((a) => a.environment))], lines, source);
+  const watches: Array<{ app: WatchedApp; watch: TargetWatch }> = [];
+  const rearm = (environment: Environment): void => {
+    for (const w of watches) if (w.app.environment === environment) w.watch.rearm();
+  };
+  const { healer, incidents, busy } = startWatchHealer(app, loop, [...new Set(apps.map((a) => a.environment))], lines, source, rearm);
   const publish = (event: HealEvent): void => {
     if (busy.has(event.environment)) return lines.quiet(event, "while the loop acts there: part of that remediation");
     lines.detected(event);
@@ -147,7 +156,7 @@ export async function runWatch(app: App, apps: readonly WatchedApp[], settings: 
       lines.problem(`could not publish the ${event.kind} event on the bus: ${err instanceof Error ? err.message : String(err)}`);
     });
   };
-  const watches = await Promise.all(apps.map(async (a) => ({ app: a, watch: watchApp(app, a, settings, lines, a.datasetsDir === null ? [] : await rulesFor(a.datasetsDir), publish) })));
+  for (const a of apps) watches.push({ app: a, watch: watchApp(app, a, settings, lines, a.datasetsDir === null ? [] : await rulesFor(a.datasetsDir), publish) });
   for (const w of watches) w.watch.start();
   await new Promise<void>((resolve) => {
     if (signal.aborted) return resolve();

@@ -115,6 +115,9 @@ export function createTargetWatch(o: TargetWatchOptions): TargetWatch {
     async stop() {
       await Promise.all(detectors.map((d) => d.stop()));
     },
+    rearm() {
+      for (const d of detectors) d.rearm();
+    },
     uptime: () => uptime.uptime(),
   };
 }

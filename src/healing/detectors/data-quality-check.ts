@@ -63,5 +63,5 @@ export function createDataQualityCheck(opts: DataQualityCheckOptions): DataQuali
   }
 
   const loop = createPollLoop({ intervalMs: opts.intervalMs ?? 60_000, tick: async () => void (await checkNow()), signal: opts.signal, onError: opts.onError });
-  return { start: loop.start, stop: loop.stop, checkNow };
+  return { start: loop.start, stop: loop.stop, rearm: () => lastEmitted.clear(), checkNow };
 }

@@ -16,6 +16,11 @@ export interface Detector {
   start(): void;
   /** Stops polling and waits for a check in progress to end; idempotent. */
   stop(): Promise<void>;
+  /**
+   * Forgets the episodes in progress, so a condition that still holds at the next checks is
+   * reported again (the watch calls it after a remediation, whose own blips it ignored).
+   */
+  rearm(): void;
 }
 
 /** Options every detector takes. */

@@ -38,5 +38,6 @@ export function createHealthWatch(opts: HealthWatchOptions): Detector {
     safeEmit(opts.emit, { kind: DetectorKind.deploy_unhealthy, environment: opts.environment, target: opts.target, at: now(), evidence }, opts.onError);
   }
 
-  return createPollLoop({ intervalMs: opts.intervalMs, tick, signal: opts.signal, onError: opts.onError });
+  const loop = createPollLoop({ intervalMs: opts.intervalMs, tick, signal: opts.signal, onError: opts.onError });
+  return { ...loop, rearm: () => (episode = INITIAL_EPISODE) };
 }

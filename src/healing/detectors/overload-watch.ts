@@ -102,5 +102,13 @@ export function createOverloadWatch(opts: OverloadWatchOptions): Detector {
     states = next;
   }
 
-  return createPollLoop({ intervalMs: opts.intervalMs, tick, signal: opts.signal, onError: opts.onError });
+  const loop = createPollLoop({ intervalMs: opts.intervalMs, tick, signal: opts.signal, onError: opts.onError });
+  return {
+    ...loop,
+    rearm() {
+      // Keep each pid's CPU baseline; only its episode starts over.
+      for (const st of states.values()) st.episode = INITIAL_EPISODE;
+      backlogEpisode = INITIAL_EPISODE;
+    },
+  };
 }

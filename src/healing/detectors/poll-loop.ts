@@ -13,7 +13,7 @@ export interface PollLoopOptions {
  * Runs `tick` now and then every `intervalMs` after the previous tick ended (never overlapping, so
  * a slow probe cannot pile up more probes). Shared by the detectors.
  */
-export function createPollLoop(opts: PollLoopOptions): Detector {
+export function createPollLoop(opts: PollLoopOptions): Omit<Detector, "rearm"> {
   const controller = new AbortController();
   let running: Promise<void> | null = null;
   const onAbort = (): void => controller.abort();

@@ -108,6 +108,10 @@ export function createUptimeMonitor(opts: UptimeMonitorOptions): UptimeMonitor {
   return {
     start: loop.start,
     stop: loop.stop,
+    rearm() {
+      down = INITIAL_EPISODE;
+      slow = INITIAL_EPISODE;
+    },
     samples: () => [...kept],
     uptime(window) {
       const range = window ?? { from: kept[0]?.at ?? now(), to: now() };

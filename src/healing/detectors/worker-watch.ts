@@ -31,5 +31,6 @@ export function createWorkerWatch(opts: WorkerWatchOptions): Detector {
     reported = new Set(dead.map((w) => w.pid));
   }
 
-  return createPollLoop({ intervalMs: opts.intervalMs, tick, signal: opts.signal, onError: opts.onError });
+  const loop = createPollLoop({ intervalMs: opts.intervalMs, tick, signal: opts.signal, onError: opts.onError });
+  return { ...loop, rearm: () => (reported = new Set()) };
 }

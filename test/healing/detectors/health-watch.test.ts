@@ -40,7 +40,7 @@ function watch(events: DetectorEvent[]) {
 }
 
 describe("createHealthWatch on a real local target", () => {
-  it("a release turning bad with every worker alive is one deploy_unhealthy with the health report", async () => {
+  it("a release turning bad with every worker alive is one deploy_unhealthy with the health report, again after rearm()", async () => {
     const events: DetectorEvent[] = [];
     const w = watch(events);
     w.start();
@@ -53,6 +53,9 @@ describe("createHealthWatch on a real local target", () => {
       await new Promise((r) => setTimeout(r, 500));
       expect(events).toHaveLength(1);
       expect(events[0]).toMatchObject({ kind: "deploy_unhealthy", environment: "stage", target: "stage/shop", evidence: { release: "7", health: { healthy: false } } });
+      // rearm() (the watch after a remediation) forgets the episode: the release is still bad, so it is reported again.
+      w.rearm();
+      await waitFor(() => events.length === 2, 10_000, "the report after rearm");
     } finally {
       await w.stop();
       await rm(flag, { force: true });

@@ -59,6 +59,11 @@ describe("createUptimeMonitor against a real HTTP server", () => {
     const failedSoFar = m.samples().length;
     await waitFor(() => m.samples().length >= failedSoFar + 4, 10_000, "more failed probes");
     expect(count(events, "crash")).toBe(1);
+    // rearm() forgets the episode: the outage still holds, so it is one more incident.
+    m.rearm();
+    await waitFor(() => count(events, "crash") === 2, 10_000, "crash again after rearm");
+    events.splice(1, 1);
+    expect(count(events, "crash")).toBe(1);
 
     mode = "slow";
     await waitFor(() => count(events, "latency") === 1, 10_000, "latency");
