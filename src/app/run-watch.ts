@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { readdir } from "node:fs/promises";
-import { DEFAULT_DATA_QUALITY_RULES, type DataQualityRule } from "../core/healing/data-quality.js";
+import { DEFAULT_DATA_QUALITY_RULES, rulesForFiles, type DataQualityRule } from "../core/healing/data-quality.js";
 import type { Environment } from "../core/healing/environment.js";
 import type { HealEvent } from "../core/healing/heal-event.js";
 import { UptimeState, type ProbeSample, type UptimeSummary } from "../core/healing/uptime.js";
@@ -61,10 +61,8 @@ export interface WatchLines {
   problem(text: string): void;
 }
 
-/** The rules whose dataset the app serves: an app without a heart-rate file is not an anomaly. */
 async function rulesFor(datasetsDir: string): Promise<DataQualityRule[]> {
-  const files = new Set(await readdir(datasetsDir).catch(() => [] as string[]));
-  return DEFAULT_DATA_QUALITY_RULES.filter((r) => files.has(r.dataset));
+  return rulesForFiles(DEFAULT_DATA_QUALITY_RULES, new Set(await readdir(datasetsDir).catch(() => [] as string[])));
 }
 
 /**

@@ -1,8 +1,9 @@
-import { copyFile, mkdir, open, stat } from "node:fs/promises";
+import { copyFile, mkdir, readFile, stat } from "node:fs/promises";
 import path from "node:path";
 import { createInterface, type Interface } from "node:readline";
 import { ErrorCode, PitstopError } from "../../core/errors.js";
-import { DEFAULT_DATA_QUALITY_RULES } from "../../core/healing/data-quality.js";
+import { parseCsv } from "../../core/healing/csv.js";
+import { DEFAULT_DATA_QUALITY_RULES, rulesForDataset } from "../../core/healing/data-quality.js";
 import { ENVIRONMENTS, isEnvironment, type Environment } from "../../core/healing/environment.js";
 import { FeedbackValue } from "../../core/healing/feedback.js";
 import { didYouMean } from "../../core/pipeline/did-you-mean.js";
@@ -17,7 +18,7 @@ import { openDeployTarget } from "../../deploy/adapters/create-deploy-target.js"
 import { createDataQualityCheck } from "../../healing/detectors/data-quality-check.js";
 import type { DetectorEvent } from "../../healing/detectors/detector-event.js";
 import { createFaultInjector } from "../../healing/inject/create-fault-injector.js";
-import { AnomalyKind } from "../../healing/inject/force-anomaly.js";
+import { anomalyKindFor } from "../../healing/inject/force-anomaly.js";
 import type { HealLoop } from "../../healing/loop/create-heal-loop.js";
 import type { HealEvent, HealOutcome } from "../../healing/loop/heal-types.js";
 import type { OrchestratorEvent } from "../../orchestrator/events.js";
@@ -150,28 +151,22 @@ function createPrompt(io: CliIO): { ask(question: string): Promise<FeedbackValue
   };
 }
 
-/** Picks the anomaly the dataset's columns allow; null when it has none of the seed columns. */
-async function anomalyFor(csv: string): Promise<AnomalyKind | null> {
-  // The header only: a dataset may be large.
-  const file = await open(csv, "r");
-  const { buffer, bytesRead } = await file.read({ buffer: Buffer.alloc(64 * 1024) }).finally(() => file.close());
-  const header = buffer.subarray(0, bytesRead).toString("utf8").split(/\r?\n/, 1)[0]!.split(",").map((c) => c.trim().replace(/^"|"$/g, ""));
-  if (header.includes("score")) return AnomalyKind.low_scores;
-  if (header.includes("heart_rate")) return AnomalyKind.high_heart_rate;
-  if (header.includes("oxygen_level")) return AnomalyKind.low_oxygen;
-  return null;
-}
-
-/** The data-quality check on a broken copy of the dataset (or on the dataset as it is, when no seed column is there to break). */
+/**
+ * The data-quality check on a broken copy of the dataset (or on the dataset as it is, when none of
+ * the seed columns is there to break), with the rules that apply to that file (rulesForDataset).
+ */
 async function anomalyEvent(plan: RunHealingPlan & { dataset: string }, workDir: string, subject: string): Promise<DetectorEvent | null> {
   const dir = path.join(workDir, `anomaly-${Date.now()}`);
   await mkdir(dir, { recursive: true });
-  const copy = path.join(dir, path.basename(plan.dataset));
-  const kind = await anomalyFor(plan.dataset);
+  const name = path.basename(plan.dataset);
+  const copy = path.join(dir, name);
+  const { header } = parseCsv(await readFile(plan.dataset, "utf8"));
+  const kind = anomalyKindFor(header);
   if (kind === null) await copyFile(plan.dataset, copy);
   else await createFaultInjector().forceAnomaly(plan.dataset, kind, copy);
   let event: DetectorEvent | null = null;
-  const check = createDataQualityCheck({ environment: plan.environment, target: subject, emit: (e) => (event ??= e), datasetsDir: dir, rules: DEFAULT_DATA_QUALITY_RULES });
+  const rules = rulesForDataset(DEFAULT_DATA_QUALITY_RULES, name, header);
+  const check = createDataQualityCheck({ environment: plan.environment, target: subject, emit: (e) => (event ??= e), datasetsDir: dir, rules });
   await check.checkNow();
   await check.stop();
   return event;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { parseCsv } from "./csv.js";
-import { checkCsvDataset, checkDataQuality, DEFAULT_DATA_QUALITY_RULES, hasDataAnomaly, type DataQualityRule } from "./data-quality.js";
+import { checkCsvDataset, checkDataQuality, DEFAULT_DATA_QUALITY_RULES, hasDataAnomaly, rulesForDataset, rulesForFiles, type DataQualityRule } from "./data-quality.js";
 
 const rules = DEFAULT_DATA_QUALITY_RULES;
 
@@ -125,5 +125,24 @@ describe("parseCsv", () => {
     const table = parseCsv('a,b\nx"y,1\n"q"z,2\n');
     expect(table.problems.map((p) => p.line)).toEqual([2, 3]);
     expect(table.rows).toEqual([]);
+  });
+});
+
+describe("which rules apply", () => {
+  const rules = DEFAULT_DATA_QUALITY_RULES;
+
+  it("rulesForFiles keeps the rules of the files that are there", () => {
+    expect(rulesForFiles(rules, new Set(["student_scores.csv", "README.md"])).map((r) => r.column)).toEqual(["score"]);
+    expect(rulesForFiles(rules, new Set())).toEqual([]);
+  });
+
+  it("rulesForDataset: the file's own rules, else the rules of its columns, else all of them, applied to that file", () => {
+    expect(rulesForDataset(rules, "patient_health.csv", []).map((r) => r.column)).toEqual(["heart_rate", "oxygen_level"]);
+    expect(rulesForDataset(rules, "grades.csv", ["name", "score"])).toEqual([{ ...rules[0], dataset: "grades.csv" }]);
+    const none = rulesForDataset(rules, "people.csv", ["name", "age"]);
+    expect(none.map((r) => [r.dataset, r.column])).toEqual([["people.csv", "score"], ["people.csv", "heart_rate"], ["people.csv", "oxygen_level"]]);
+    // Checked, that is three missing columns: a finding, not a clean report and not a missing file.
+    const report = checkCsvDataset("people.csv", parseCsv("name,age\nann,x\n"), none);
+    expect(report.problems.map((p) => p.kind)).toEqual(["missing_column", "missing_column", "missing_column"]);
   });
 });

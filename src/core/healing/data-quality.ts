@@ -34,6 +34,23 @@ export const DEFAULT_DATA_QUALITY_RULES: readonly DataQualityRule[] = Object.fre
   { dataset: "patient_health.csv", column: "oxygen_level", check: "min", op: "<", threshold: 95 },
 ]);
 
+/** The rules for the dataset files that are there: an app without a heart-rate file is not an anomaly. */
+export function rulesForFiles(rules: readonly DataQualityRule[], files: ReadonlySet<string>): DataQualityRule[] {
+  return rules.filter((r) => files.has(r.dataset));
+}
+
+/**
+ * The rules to check one dataset file by: the rules written for its file name; else the rules for
+ * the columns it has, applied to it; else every rule applied to it, so each missing column is a
+ * finding (a dataset with none of the watched columns is a data problem, not a clean bill).
+ */
+export function rulesForDataset(rules: readonly DataQualityRule[], file: string, columns: readonly string[]): DataQualityRule[] {
+  const own = rules.filter((r) => r.dataset === file);
+  if (own.length > 0) return own;
+  const byColumn = rules.filter((r) => columns.includes(r.column));
+  return (byColumn.length > 0 ? byColumn : rules).map((r) => ({ ...r, dataset: file }));
+}
+
 export interface DataQualityFinding {
   dataset: string;
   column: string;

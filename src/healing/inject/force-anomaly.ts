@@ -28,6 +28,12 @@ const PLANS: Record<AnomalyKind, AnomalyPlan> = {
   low_oxygen: { column: "oxygen_level", value: "90", every: 10 },
 };
 
+/** The anomaly a table with these columns allows (the first seed column it has), or null. */
+export function anomalyKindFor(columns: readonly string[]): AnomalyKind | null {
+  const kinds = Object.keys(PLANS) as AnomalyKind[];
+  return kinds.find((k) => columns.includes(PLANS[k].column)) ?? null;
+}
+
 export interface ForcedAnomaly {
   kind: AnomalyKind;
   source: string;
