@@ -1,3 +1,4 @@
+import { actorOf } from "../healing/loop/plan-step.js";
 import type { FeedbackValue } from "../core/healing/feedback.js";
 import { createAuditLog } from "../healing/audit/create-audit-log.js";
 import type { FeedbackRecord, Store } from "../store/port.js";
@@ -10,7 +11,7 @@ export async function recordFeedback(store: Store, input: { decisionId: string; 
   const record = await store.healing.addFeedback({ decisionId: input.decisionId, at: input.at, by: input.by, verdict: input.verdict, note: input.note });
   await createAuditLog({ store: store.audit, now: () => input.at }).append({
     type: "FEEDBACK",
-    actor: `user:${input.by}`,
+    actor: actorOf(input.by),
     subject: { decisionId: input.decisionId },
     data: { verdict: input.verdict, note: input.note },
   });

@@ -131,6 +131,15 @@ function defineDecisionTests(getStore: () => Store): void {
     expect((await h.listDecisions({ incidentId: "i2", environment: "dev" })).map((d) => d.id)).toEqual(["x4"]);
     expect((await h.listDecisions({ limit: 1 })).map((d) => d.id)).toEqual(["x4"]);
   });
+
+  it("finds decision ids by prefix, case-sensitively and literally, up to a limit", async () => {
+    const h = getStore().healing;
+    for (const id of ["ab12-1", "ab12-2", "AB12-3", "ab1%_4"]) await h.saveDecision(newDecision(id, "i1", T0));
+    expect(await h.findDecisionIds("ab12", 5)).toEqual(["ab12-1", "ab12-2"]);
+    expect(await h.findDecisionIds("ab12", 1)).toEqual(["ab12-1"]);
+    expect(await h.findDecisionIds("ab1%", 5)).toEqual(["ab1%_4"]);
+    expect(await h.findDecisionIds("zz", 5)).toEqual([]);
+  });
 }
 
 function defineApprovalTests(getStore: () => Store): void {

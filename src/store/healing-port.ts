@@ -175,6 +175,8 @@ export interface HealingStore {
   getDecision(id: string): Promise<DecisionRecord | null>;
   /** Newest first (by `at`, then id descending); filters combine with AND. */
   listDecisions(query?: DecisionQuery): Promise<DecisionRecord[]>;
+  /** Ids starting with `prefix` (case-sensitive), at most `limit`, in id order: for `pitstop decision <prefix>`. */
+  findDecisionIds(prefix: string, limit: number): Promise<string[]>;
 
   /**
    * Puts a `proposed` decision into `awaiting_approval`, recording who asked and when. Idempotent:

@@ -3,50 +3,16 @@ import { createLogger, openStore } from "../../app/create-app.js";
 import { createAppHealLoop } from "../../app/heal-setup.js";
 import { loadConfig } from "../../config/config.js";
 import { ErrorCode, isPitstopError, PitstopError } from "../../core/errors.js";
-import { ENVIRONMENTS, isEnvironment, type Environment } from "../../core/healing/environment.js";
+import { ENVIRONMENTS } from "../../core/healing/environment.js";
 import type { HealLoop } from "../../healing/loop/create-heal-loop.js";
-import type { DecisionRecord, IncidentStatus, Store } from "../../store/port.js";
+import type { IncidentStatus, Store } from "../../store/port.js";
 import { ExitCode, type CommandContext } from "../io.js";
 import { renderApproveOutcome, renderDecision, renderDecisionTable, renderIncidentTable, renderPending } from "./decision-view.js";
 import { withStore } from "./inspect.js";
+import { decisionNotFound, environmentOption, findDecision, limitOption, person } from "../heal-options.js";
 import { registerQuarantineCommands } from "./quarantine.js";
 
 const INCIDENT_STATUSES: readonly IncidentStatus[] = ["open", "healed", "failed", "escalated", "inconclusive"];
-
-/** Shorter prefixes would match too much by accident; runs use the same floor. */
-const MIN_PREFIX = 4;
-
-function environmentOption(name: string | undefined): Environment | undefined {
-  if (name === undefined) return undefined;
-  if (!isEnvironment(name)) throw new PitstopError(ErrorCode.USAGE, `--env ${JSON.stringify(name)}: use one of ${ENVIRONMENTS.join(", ")}`);
-  return name;
-}
-
-function limitOption(text: string): number {
-  const limit = Number(text);
-  if (!Number.isInteger(limit) || limit < 1) throw new PitstopError(ErrorCode.USAGE, `--limit must be a positive whole number, got ${text}`);
-  return limit;
-}
-
-/** The default approver, as for `pitstop feedback`: the login name, else `unknown`. */
-const whoAmI = (ctx: CommandContext, by: string | undefined): string => by ?? ctx.io.env.USER ?? "unknown";
-
-/**
- * A decision by its id or an unambiguous prefix of at least 4 characters (tables show 8). Null
- * when nothing matches; an ambiguous prefix is a usage error listing the matches.
- */
-export async function findDecision(store: Store, ref: string): Promise<DecisionRecord | null> {
-  const exact = await store.healing.getDecision(ref);
-  if (exact !== null || ref.length < MIN_PREFIX) return exact;
-  const matches = (await store.healing.listDecisions()).filter((d) => d.id.startsWith(ref));
-  if (matches.length > 1) {
-    throw new PitstopError(ErrorCode.USAGE, `decision id prefix ${JSON.stringify(ref)} matches ${matches.length} decisions (${matches.slice(0, 5).map((d) => d.id).join(", ")}${matches.length > 5 ? ", …" : ""}): give more of the id`);
-  }
-  return matches[0] ?? null;
-}
-
-const notFound = (ref: string): PitstopError =>
-  new PitstopError(ErrorCode.DECISION_NOT_FOUND, `no decision matches ${JSON.stringify(ref)}: use a decision id or a prefix of at least ${MIN_PREFIX} characters; \`pitstop decisions\` lists them`);
 
 /** The heal loop over the data dir (store, policy.yml, deploy targets), logging to the data dir's pitstop.log. */
 async function withHealLoop<T>(ctx: CommandContext, fn: (loop: HealLoop, store: Store) => Promise<T>): Promise<T> {
@@ -62,9 +28,6 @@ async function withHealLoop<T>(ctx: CommandContext, fn: (loop: HealLoop, store: 
   }
 }
 
-/** Refusals the person can act on: said with their code on stderr, exit 2, no stack. */
-const APPROVAL_REFUSALS: ReadonlySet<string> = new Set([ErrorCode.APPROVAL_INVALID, ErrorCode.DECISION_NOT_FOUND]);
-
 async function approveCommand(ctx: CommandContext, ref: string, by: string): Promise<void> {
   await withHealLoop(ctx, async (loop, store) => {
     // An unknown ref goes to the loop as typed: it answers DECISION_NOT_FOUND with the ref in it.
@@ -73,7 +36,8 @@ async function approveCommand(ctx: CommandContext, ref: string, by: string): Pro
     try {
       outcome = await loop.approve(id, by);
     } catch (e) {
-      if (!isPitstopError(e) || !APPROVAL_REFUSALS.has(e.code)) throw e;
+      // Said with the refusal's code (people and scripts tell "not yours to approve" from "no such decision").
+      if (!isPitstopError(e) || (e.code !== ErrorCode.APPROVAL_INVALID && e.code !== ErrorCode.DECISION_NOT_FOUND)) throw e;
       ctx.io.stderr.write(`pitstop: approval refused (${e.code}): ${e.message}\n`);
       ctx.setExit(ExitCode.usage);
       return;
@@ -94,7 +58,7 @@ interface ListOptions {
 }
 
 async function listDecisions(ctx: CommandContext, opts: ListOptions): Promise<void> {
-  const environment = environmentOption(opts.env);
+  const environment = opts.env === undefined ? undefined : environmentOption("--env", opts.env);
   const limit = limitOption(opts.limit);
   await withStore(ctx, async (store) => {
     if (opts.pending) {
@@ -128,7 +92,7 @@ export function registerDecisionCommands(program: Command, ctx: CommandContext):
     .action(async (ref: string, opts: { json?: boolean }) => {
       await withStore(ctx, async (store) => {
         const decision = await findDecision(store, ref);
-        if (decision === null) throw notFound(ref);
+        if (decision === null) throw decisionNotFound(ref);
         const [incident, feedback] = await Promise.all([store.healing.getIncident(decision.incidentId), store.healing.listFeedback(decision.id)]);
         ctx.io.stdout.write(opts.json ? `${JSON.stringify({ decision, incident, feedback }, null, 2)}\n` : renderDecision(decision, incident, feedback));
       });
@@ -140,7 +104,7 @@ export function registerDecisionCommands(program: Command, ctx: CommandContext):
     .argument("<decision>", "decision id or a prefix of at least 4 characters (`pitstop decisions --pending`)")
     .option("--by <name>", "who approves (default: $USER)")
     .addHelpText("after", "\nExit codes: 0 approved and run (whatever the verdict), 1 approved but refused when it came to run, 2 approval refused or unknown decision, 3 internal error.")
-    .action((ref: string, opts: { by?: string }) => approveCommand(ctx, ref, whoAmI(ctx, opts.by)));
+    .action((ref: string, opts: { by?: string }) => approveCommand(ctx, ref, person(ctx, opts.by)));
 
   program
     .command("incidents")
@@ -150,7 +114,7 @@ export function registerDecisionCommands(program: Command, ctx: CommandContext):
     .option("-n, --limit <n>", "how many", "20")
     .option("--json", "print as JSON")
     .action(async (opts: { env?: string; status?: string; limit: string; json?: boolean }) => {
-      const environment = environmentOption(opts.env);
+      const environment = opts.env === undefined ? undefined : environmentOption("--env", opts.env);
       const limit = limitOption(opts.limit);
       const status = opts.status as IncidentStatus | undefined;
       if (status !== undefined && !INCIDENT_STATUSES.includes(status)) throw new PitstopError(ErrorCode.USAGE, `--status ${JSON.stringify(opts.status)}: use one of ${INCIDENT_STATUSES.join(", ")}`);

@@ -4,18 +4,15 @@ import type { Command } from "commander";
 import type { Store } from "../../store/port.js";
 import { LATEST_DEMO } from "./demo.js";
 import { ErrorCode, PitstopError } from "../../core/errors.js";
-import { ENVIRONMENTS, isEnvironment, type Environment } from "../../core/healing/environment.js";
+import { ENVIRONMENTS, type Environment } from "../../core/healing/environment.js";
 import { FeedbackValue } from "../../core/healing/feedback.js";
 import { qTable, type QTableView } from "../../core/healing/policies/q-table.js";
 import { recordFeedback } from "../../app/record-feedback.js";
 import { table } from "../format.js";
 import type { CommandContext } from "../io.js";
 import { withStore } from "./inspect.js";
+import { environmentOption, findDecision, person } from "../heal-options.js";
 
-function environmentOf(name: string): Environment {
-  if (!isEnvironment(name)) throw new PitstopError(ErrorCode.USAGE, `--env ${JSON.stringify(name)}: use one of ${ENVIRONMENTS.join(", ")}`);
-  return name;
-}
 
 /** The seeds' show_qtable: learned value (and visit count) per problem type × action. */
 export function renderQTable(view: QTableView): string {
@@ -32,7 +29,7 @@ export function registerHealingCommands(program: Command, ctx: CommandContext): 
     .option("--env <env>", `environment (${ENVIRONMENTS.join(", ")})`, "stage")
     .option("--json", "print as JSON")
     .action(async (opts: { env: string; json?: boolean }) => {
-      const env = environmentOf(opts.env);
+      const env = environmentOption("--env", opts.env);
       const latest = await latestDemoDir(ctx);
       const printed = await withStore(ctx, (store) => printQTable(ctx, store, env, { json: opts.json ?? false, fallback: latest !== null }));
       if (printed || latest === null) return;
@@ -44,16 +41,18 @@ export function registerHealingCommands(program: Command, ctx: CommandContext): 
   program
     .command("feedback")
     .description("accept or reject a healing decision; stored beside its outcome, never folded into the reward")
-    .argument("<decision>", "decision id")
+    .argument("<decision>", "decision id or a prefix of at least 4 characters")
     .argument("<verdict>", "accept or reject")
     .option("--note <text>", "why")
     .option("--by <name>", "who gives it (default: $USER)")
-    .action(async (decisionId: string, verdict: string, opts: { note?: string; by?: string }) => {
+    .action(async (ref: string, verdict: string, opts: { note?: string; by?: string }) => {
       if (verdict !== FeedbackValue.accept && verdict !== FeedbackValue.reject) {
         throw new PitstopError(ErrorCode.USAGE, `feedback verdict ${JSON.stringify(verdict)}: use accept or reject`);
       }
-      const by = opts.by ?? ctx.io.env.USER ?? "unknown";
+      const by = person(ctx, opts.by);
       await withStore(ctx, async (store) => {
+        // An unknown ref goes to the store as typed: it answers DECISION_NOT_FOUND with the ref in it.
+        const decisionId = (await findDecision(store, ref))?.id ?? ref;
         const record = await recordFeedback(store, { decisionId, by, verdict, note: opts.note ?? null, at: Date.now() });
         ctx.io.stdout.write(`recorded ${record.verdict} for decision ${decisionId} by ${by}\n`);
       });

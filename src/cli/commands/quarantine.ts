@@ -6,6 +6,8 @@ import { formatTime } from "../format.js";
 import type { CommandContext } from "../io.js";
 import { renderQuarantine, whenText } from "./decision-view.js";
 import { withStore } from "./inspect.js";
+import { person } from "../heal-options.js";
+import { actorOf } from "../../healing/loop/plan-step.js";
 
 const MIN_MS = 60_000;
 const DAY_MS = 24 * 60 * MIN_MS;
@@ -30,7 +32,6 @@ function testIdArgument(testId: string): string {
   return id;
 }
 
-const who = (ctx: CommandContext, by: string | undefined): string => by ?? ctx.io.env.USER ?? "unknown";
 
 interface AddOptions {
   for: string;
@@ -43,7 +44,7 @@ async function addCommand(ctx: CommandContext, rawId: string, opts: AddOptions):
   const ms = parseQuarantineFor(opts.for);
   const reason = opts.reason.trim();
   if (reason === "") throw new PitstopError(ErrorCode.USAGE, "--reason is empty: say why the test is quarantined (people will ask when they see it skipped)");
-  const by = who(ctx, opts.by);
+  const by = person(ctx, opts.by);
   await withStore(ctx, async (store) => {
     const at = Date.now();
     const entry = await store.remedies.quarantineTest({ testId, reason, by, decisionId: null, at, expiresAt: at + ms });
@@ -51,7 +52,7 @@ async function addCommand(ctx: CommandContext, rawId: string, opts: AddOptions):
     const extended = entry.createdAt !== at || entry.by !== by || entry.reason !== reason;
     await createAuditLog({ store: store.audit, now: Date.now }).append({
       type: "QUARANTINE_ADDED",
-      actor: `user:${by}`,
+      actor: actorOf(by),
       subject: { testId },
       data: { reason, durationMs: ms, expiresAt: entry.expiresAt, alreadyQuarantined: extended, ...(extended ? { since: entry.createdAt, quarantinedBy: entry.by } : {}) },
     });
@@ -73,7 +74,7 @@ async function releaseCommand(ctx: CommandContext, rawId: string, by: string): P
     }
     await createAuditLog({ store: store.audit, now: Date.now }).append({
       type: "QUARANTINE_RELEASED",
-      actor: `user:${by}`,
+      actor: actorOf(by),
       subject: { testId, ...(entry.decisionId ? { decisionId: entry.decisionId } : {}) },
       data: { reason: entry.reason, quarantinedBy: entry.by, since: entry.createdAt, expiresAt: entry.expiresAt },
     });
@@ -112,5 +113,5 @@ export function registerQuarantineCommands(program: Command, ctx: CommandContext
     .description("end a test's quarantine now: its failures fail its job again")
     .argument("<test-id>", "the quarantined test")
     .option("--by <name>", "who (default: $USER)")
-    .action((testId: string, opts: { by?: string }) => releaseCommand(ctx, testId, who(ctx, opts.by)));
+    .action((testId: string, opts: { by?: string }) => releaseCommand(ctx, testId, person(ctx, opts.by)));
 }

@@ -11,6 +11,7 @@ import type { App } from "../../app/create-app.js";
 import { EXTRA_SCENARIOS, SCENARIOS, type Scenario, type ScenarioContext } from "../../app/demo/demo-scenarios.js";
 import { createAppHealLoop } from "../../app/heal-setup.js";
 import { startHealDispatch, sourceName } from "../../app/heal-dispatch.js";
+import { environmentOption, person } from "../heal-options.js";
 import { createHealFeed, type HealFeed } from "../../app/heal-feed.js";
 import { createPipelineControl } from "../../app/pipeline-control.js";
 import { recordFeedback } from "../../app/record-feedback.js";
@@ -63,12 +64,11 @@ function isFailType(s: string): s is FailType {
 
 /**
  * Checks the healing flags of `pitstop run` before anything runs; null when healing is off.
- * `--feedback`, `--fail-type` and `--force-anomaly` turn it on as `--heal` does.
+ * `--heal-env`, `--feedback`, `--fail-type` and `--force-anomaly` turn it on as `--heal` does.
  */
 export async function planRunHealing(flags: RunHealingFlags, cwd: string, dataDir: string): Promise<RunHealingPlan | null> {
-  if (!flags.heal && !flags.feedback && flags.failType === undefined && !flags.forceAnomaly && flags.dataset === undefined) return null;
-  const environment = flags.healEnv ?? "dev";
-  if (!isEnvironment(environment)) throw new PitstopError(ErrorCode.USAGE, `--heal-env ${JSON.stringify(environment)}: use one of ${ENVIRONMENTS.join(", ")}`);
+  if (!flags.heal && flags.healEnv === undefined && !flags.feedback && flags.failType === undefined && !flags.forceAnomaly && flags.dataset === undefined) return null;
+  const environment = environmentOption("--heal-env", flags.healEnv ?? "dev");
   let failType: FailType | null = null;
   if (flags.failType !== undefined) {
     if (!isFailType(flags.failType)) {
@@ -181,7 +181,7 @@ export async function startRunHealing(input: { plan: RunHealingPlan; app: App; i
   });
   const prompt = plan.feedback ? createPrompt(io) : null;
   const reports: HealingReport[] = [];
-  const by = io.env.USER ?? "unknown";
+  const by = person({ io }, undefined);
   const report = async (event: HealEvent, outcome: HealOutcome): Promise<void> => {
     out.write(`${describeOutcome(event, outcome)}\n`);
     let feedback: FeedbackValue | null = null;

@@ -7,6 +7,8 @@ import type { Store, ThresholdChange } from "../../store/port.js";
 import { formatTime, table } from "../format.js";
 import type { CommandContext } from "../io.js";
 import { withStore } from "./inspect.js";
+import { limitOption, person } from "../heal-options.js";
+import { actorOf } from "../../healing/loop/plan-step.js";
 
 /** A threshold that is not at its default: the newest change of its (detector, key). */
 export interface CurrentThreshold {
@@ -82,20 +84,10 @@ function valueArgument(key: ThresholdKey, text: string): number | null {
   return value;
 }
 
-// The audit actor is `user:<name>`: 1–200 characters, none of them control characters.
-const NAME = /^\P{Cc}{1,200}$/u;
-
-function who(ctx: CommandContext, by: string | undefined): string {
-  const name = by ?? ctx.io.env.USER ?? "unknown";
-  if (!NAME.test(name)) throw new PitstopError(ErrorCode.USAGE, `--by ${JSON.stringify(name)}: give a name of 1 to 200 printable characters`);
-  return name;
-}
-
 const audit = (store: Store) => createAuditLog({ store: store.audit, now: Date.now });
 
 async function listCommand(ctx: CommandContext, opts: { detector?: string; limit: string; json?: boolean }): Promise<void> {
-  const limit = Number(opts.limit);
-  if (!Number.isInteger(limit) || limit < 1) throw new PitstopError(ErrorCode.USAGE, `--limit must be a positive whole number, got ${opts.limit}`);
+  const limit = limitOption(opts.limit);
   await withStore(ctx, async (store) => {
     // Every change is read to find each threshold's newest; changes are rare (a few per incident at most).
     const changes = await store.remedies.listThresholdChanges(opts.detector === undefined ? {} : { detector: opts.detector });
@@ -114,7 +106,7 @@ async function setCommand(ctx: CommandContext, rawDetector: string, rawKey: stri
   const detector = detectorArgument(rawDetector);
   const key = keyArgument(rawKey);
   const to = valueArgument(key, rawValue);
-  const by = who(ctx, opts.by);
+  const by = person(ctx, opts.by);
   await withStore(ctx, async (store) => {
     const current = await store.remedies.getThreshold(detector, key);
     if (current === to) {
@@ -123,7 +115,7 @@ async function setCommand(ctx: CommandContext, rawDetector: string, rawKey: stri
     }
     const reason = opts.reason?.trim() || `set by ${by}`;
     const change = await store.remedies.changeThreshold({ detector, key, to, by, decisionId: null, reason, at: Date.now() });
-    await audit(store).append({ type: "THRESHOLD_SET", actor: `user:${by}`, subject: { detector, key }, data: { changeId: change.id, from: change.from, to: change.to, reason } });
+    await audit(store).append({ type: "THRESHOLD_SET", actor: actorOf(by), subject: { detector, key }, data: { changeId: change.id, from: change.from, to: change.to, reason } });
     ctx.io.stdout.write(`${key} of ${detector}: ${valueText(key, change.from)} → ${valueText(key, change.to)} (bounds ${formatBounds(key)}); undo with \`pitstop thresholds revert ${detector} ${key}\`\n`);
   });
 }
@@ -132,7 +124,7 @@ async function setCommand(ctx: CommandContext, rawDetector: string, rawKey: stri
 async function revertCommand(ctx: CommandContext, rawDetector: string, rawKey: string, opts: { by?: string }): Promise<void> {
   const detector = detectorArgument(rawDetector);
   const key = keyArgument(rawKey);
-  const by = who(ctx, opts.by);
+  const by = person(ctx, opts.by);
   await withStore(ctx, async (store) => {
     const [last] = await store.remedies.listThresholdChanges({ detector, key, limit: 1 });
     if (last === undefined) {
@@ -145,7 +137,7 @@ async function revertCommand(ctx: CommandContext, rawDetector: string, rawKey: s
     const change = await store.remedies.changeThreshold({ detector, key, to: last.from, by, decisionId: null, reason, at: Date.now() });
     await audit(store).append({
       type: "THRESHOLD_REVERTED",
-      actor: `user:${by}`,
+      actor: actorOf(by),
       subject: { detector, key, ...(last.decisionId ? { decisionId: last.decisionId } : {}) },
       data: { changeId: change.id, revertedChangeId: last.id, revertedBy: last.by, from: change.from, to: change.to },
     });

@@ -2,7 +2,7 @@ import { stat } from "node:fs/promises";
 import path from "node:path";
 import type { Command } from "commander";
 import { ErrorCode, PitstopError } from "../../core/errors.js";
-import { ENVIRONMENTS, isEnvironment, type Environment } from "../../core/healing/environment.js";
+import { ENVIRONMENTS, type Environment } from "../../core/healing/environment.js";
 import { DEFAULT_LATENCY_MS, type UptimeSummary } from "../../core/healing/uptime.js";
 import { parseDuration } from "../../core/pipeline/duration.js";
 import { createAppRegistry } from "../../app/app-registry.js";
@@ -15,6 +15,7 @@ import { envPaths } from "../../deploy/adapters/local/env-paths.js";
 import { formatDuration, formatTime } from "../format.js";
 import { ExitCode, type CommandContext } from "../io.js";
 import { describeEvent, describeOutcome } from "./run-healing.js";
+import { environmentOption } from "../heal-options.js";
 
 interface WatchOptions {
   env?: string;
@@ -169,10 +170,10 @@ export function watchExitCode(report: WatchReport): number {
 
 /** Checked before anything is opened or written: bad flags change nothing. */
 async function pickTargets(opts: WatchOptions, cwd: string): Promise<{ envs: readonly Environment[]; datasets: string | null }> {
-  if (opts.env !== undefined && !isEnvironment(opts.env)) throw new PitstopError(ErrorCode.USAGE, `--env ${JSON.stringify(opts.env)}: use one of ${ENVIRONMENTS.join(", ")}`);
+  const env = opts.env === undefined ? null : environmentOption("--env", opts.env);
   const datasets = opts.datasets === undefined ? null : path.resolve(cwd, opts.datasets);
   if (datasets !== null && !(await isDir(datasets))) throw new PitstopError(ErrorCode.USAGE, `--datasets ${opts.datasets}: not a directory (looked at ${datasets})`);
-  return { envs: opts.env === undefined ? ENVIRONMENTS : [opts.env], datasets };
+  return { envs: env === null ? ENVIRONMENTS : [env], datasets };
 }
 
 async function watch(ctx: CommandContext, opts: WatchOptions): Promise<number> {

@@ -207,6 +207,9 @@ describe("decision, approval and quarantine commands", () => {
       [["--for", "91d"], /--for "91d" is 91d: a quarantine lasts at least 1m and at most 90d/],
       [["--for", "soon"], /--for "soon": not a duration/],
       [["--for", "1h", "--reason", "  "], /--reason is empty/],
+      // The name becomes the audit actor: refused before anything is written, not after the store change.
+      [["--for", "1h", "--by", ""], /--by "": give a name of 1 to 200 printable characters/],
+      [["--for", "1h", "--by", "ana\nbob"], /--by "ana\\nbob": give a name of 1 to 200 printable characters/],
     ] as const) {
       const r = await cli(["quarantine", "add", "cart > more", "--reason", "why", ...args]);
       expect(r.code, args.join(" ")).toBe(2);

@@ -74,5 +74,10 @@ describe("qtable and feedback commands", () => {
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toMatch(/nope/);
     expect((await runCli(["feedback", "d1", "maybe", "--data-dir", dir], { cwd: dir })).code).toBe(2);
+    // A prefix of at least 4 characters, as `pitstop decision` and `approve` take.
+    await store.healing.saveDecision({ id: "d2-long-decision-id", incidentId: "i1", at: 2, environment: "stage", action: explanation.chosen, target: explanation.target, explanation, status: "proposed", requestedBy: "system" });
+    const byPrefix = await runCli(["feedback", "d2-l", "accept", "--by", "bo", "--data-dir", dir], { cwd: dir });
+    expect(byPrefix.code, byPrefix.stderr).toBe(0);
+    expect(await store.healing.listFeedback("d2-long-decision-id")).toMatchObject([{ verdict: "accept", by: "bo" }]);
   });
 });

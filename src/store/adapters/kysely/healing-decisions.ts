@@ -1,4 +1,4 @@
-import type { Transaction } from "kysely";
+import { sql, type SqlBool, type Transaction } from "kysely";
 import { ErrorCode, PitstopError } from "../../../core/errors.js";
 import type { Environment } from "../../../core/healing/environment.js";
 import type { DecisionPatch, DecisionQuery, DecisionRecord, HealingStore, NewDecision, PendingApprovalRecord } from "../../healing-port.js";
@@ -8,7 +8,7 @@ import { byCodePoint, escapeNul, normaliseLimit } from "./sql-values.js";
 
 type DecisionMethods = Pick<
   HealingStore,
-  "saveDecision" | "updateDecision" | "getDecision" | "listDecisions" | "requestApproval" | "approve" | "listPendingApprovals"
+  "saveDecision" | "updateDecision" | "getDecision" | "listDecisions" | "findDecisionIds" | "requestApproval" | "approve" | "listPendingApprovals"
 >;
 
 const notFound = (id: string): PitstopError =>
@@ -102,6 +102,13 @@ export function createDecisionMethods(ctx: StoreContext): DecisionMethods {
       const limit = normaliseLimit(query.limit);
       if (limit !== undefined) q = q.limit(limit);
       return (await q.execute()).map(toDecision);
+    },
+
+    async findDecisionIds(prefix: string, limit: number): Promise<string[]> {
+      // substr, not LIKE (case-insensitive on SQLite, and % _ would need escaping), as RunStore.findRun.
+      const matches = sql<SqlBool>`substr(id, 1, ${sql.lit(prefix.length)}) = ${prefix}`;
+      const rows = await db.selectFrom("healing_decisions").select("id").where(matches).orderBy(byCodePoint(ctx, "id")).limit(Math.max(0, Math.floor(limit))).execute();
+      return rows.map((r) => r.id);
     },
 
     async requestApproval({ decisionId, requestedBy, at }): Promise<DecisionRecord> {
