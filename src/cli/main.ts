@@ -15,6 +15,7 @@ import { registerDemoCommand } from "./commands/demo.js";
 import { registerWatchCommand } from "./commands/watch.js";
 import { registerDecisionCommands } from "./commands/decisions.js";
 import { registerThresholdCommands } from "./commands/thresholds.js";
+import { registerBreakerCommands } from "./commands/breaker.js";
 import { ExitCode, type CliIO } from "./io.js";
 
 /** Codes that mean the user gave bad input (exit 2); everything else unexpected is internal (exit 3). */
@@ -60,6 +61,7 @@ export function buildProgram(io: CliIO, setExit: (code: number) => void): Comman
   registerHealingCommands(program, ctx);
   registerDecisionCommands(program, ctx);
   registerThresholdCommands(program, ctx);
+  registerBreakerCommands(program, ctx);
   registerDemoCommand(program, ctx);
   registerWatchCommand(program, ctx);
   return program;

@@ -74,7 +74,7 @@ function explanationLines(e: Decision): string[] {
     `  problem:   ${e.incident.problem}${e.incident.failureClass ? ` (failure class ${e.incident.failureClass})` : ""}; signature ${e.incident.signature ?? "-"}; exit code ${e.incident.exitCode ?? "-"}`,
   ];
   if (e.escalate) lines.push(`  escalate:  yes, ${e.escalateReason ?? "no reason given"}`);
-  if (e.breakerTripped) lines.push(`  breaker:   open: no automatic actions in ${e.environment} until someone resets it by hand`);
+  if (e.breakerTripped) lines.push(`  breaker:   open: no automatic actions in ${e.environment} until someone resets it: pitstop breaker reset --env ${e.environment}`);
   if (e.wakeAt !== null) lines.push(`  wake at:   ${formatTime(e.wakeAt)} (when a cooldown or backoff lifts)`);
   lines.push("", "candidates (the permitted actions as the policy scored them):");
   const candidates = e.candidates.map((c) => [c.action, c.estimate === null ? "-" : c.estimate.toFixed(3), c.count === null ? "-" : String(c.count), c.action === e.chosen ? "← chosen" : ""]);
