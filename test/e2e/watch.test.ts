@@ -77,6 +77,7 @@ describe("pitstop watch (e2e, built CLI)", () => {
       expect(existsSync(lock(dir))).toBe(false);
     }
     expect((await stage.health()).healthy).toBe(true); // refusing to watch touched nothing
+    expect(existsSync(path.join(empty, "pitstop.db"))).toBe(false); // nothing to watch writes nothing
   }, 60_000);
 
   it("sees a killed worker, heals it by restart, and reports uptime and the incident as JSON", async () => {

@@ -80,13 +80,13 @@ async function isDir(p: string): Promise<boolean> {
 }
 
 /** The deployed apps to watch: the environment asked for, or every one with a deployment. */
-async function findApps(app: App, opts: WatchOptions, picked: { envs: readonly Environment[]; datasets: string | null }, cwd: string, env: Readonly<Record<string, string | undefined>>): Promise<{ apps: WatchedApp[]; skipped: string[] }> {
+async function findApps(dataDir: string, opts: WatchOptions, picked: { envs: readonly Environment[]; datasets: string | null }, cwd: string, env: Readonly<Record<string, string | undefined>>): Promise<{ apps: WatchedApp[]; skipped: string[] }> {
   const { datasets } = picked;
-  const registered = await createAppRegistry(app.config.dataDir).list();
+  const registered = await createAppRegistry(dataDir).list();
   const apps: WatchedApp[] = [];
   const skipped: string[] = [];
   for (const environment of picked.envs) {
-    const target = await openDeployTarget({ dataDir: app.config.dataDir, environment, env });
+    const target = await openDeployTarget({ dataDir, environment, env });
     const status = await target.status();
     if (status.state === "empty" || status.state === "stopped") {
       if (opts.env !== undefined) skipped.push(`${environment}: ${status.state === "empty" ? "nothing deployed" : "stopped"}`);
@@ -97,7 +97,7 @@ async function findApps(app: App, opts: WatchOptions, picked: { envs: readonly E
       continue;
     }
     const name = opts.app ?? registered.find((a) => a.environment === environment)?.name ?? path.basename(cwd);
-    const live = path.join(envPaths(app.config.dataDir, environment).current, "datasets");
+    const live = path.join(envPaths(dataDir, environment).current, "datasets");
     apps.push({ environment, subject: `${environment}/${name}`, target, url: status.url, datasetsDir: datasets ?? ((await isDir(live)) ? live : null) });
   }
   return { apps, skipped };
@@ -184,14 +184,15 @@ async function watch(ctx: CommandContext, opts: WatchOptions): Promise<number> {
   const out = opts.json ? io.stderr : io.stdout;
   // A policy file with problems is found before anything starts (the loop reads it again).
   await readPolicyFile(config.dataDir);
+  // What is deployed is read from the data dir's files: nothing to watch writes nothing.
+  const { apps, skipped } = await findApps(config.dataDir, opts, picked, io.cwd, io.env);
+  for (const s of skipped) io.stderr.write(`pitstop: not watching ${s}\n`);
+  if (apps.length === 0) {
+    io.stderr.write(`pitstop: nothing deployed in ${config.dataDir} to watch: deploy first (a pipeline with a deploy stage, or \`npm start\` for the demo), or pass --data-dir\n`);
+    return ExitCode.usage;
+  }
   const app = await createApp(config, { agents: true, agentEnv: io.env });
   try {
-    const { apps, skipped } = await findApps(app, opts, picked, io.cwd, io.env);
-    for (const s of skipped) io.stderr.write(`pitstop: not watching ${s}\n`);
-    if (apps.length === 0) {
-      io.stderr.write(`pitstop: nothing deployed in ${config.dataDir} to watch: deploy first (a pipeline with a deploy stage, or \`npm start\` for the demo), or pass --data-dir\n`);
-      return ExitCode.usage;
-    }
     // Like every pitstop process on a data directory, it finishes runs a dead pitstop left behind.
     const { adopted } = await app.start();
     for (const id of adopted) out.write(`resuming run ${id.slice(0, 8)} left in flight by a pitstop that is gone\n`);
