@@ -52,7 +52,7 @@ export interface RerunOutcome {
 export interface ThresholdChange {
   /** Assigned by the store, increasing in insertion order. */
   id: number;
-  /** The detector, e.g. `stage/dashboard-app:latency`. */
+  /** What the detector watches, as its events name it (e.g. `stage/dashboard-app`). */
   detector: string;
   /** The threshold's name, e.g. `latency_ms`. */
   key: string;

@@ -28,6 +28,8 @@ export interface ThresholdSpec {
   key: ThresholdKey;
   /** The detector kind whose events the threshold gates (healing/detectors/detector-event.ts). */
   detectorKind: "latency" | "overload";
+  /** Incidents whose detector breached this threshold: adjust_threshold raises it for them. */
+  incidentKinds: readonly IncidentKind[];
   /** Where it is used, for people. */
   description: string;
   unit: "ms" | "%";
@@ -49,6 +51,8 @@ export const THRESHOLDS: Readonly<Record<ThresholdKey, ThresholdSpec>> = {
   latency_ms: {
     key: "latency_ms",
     detectorKind: "latency",
+    // A false alarm is a latency spike that cleared by itself: the bound was too tight.
+    incidentKinds: [IncidentKind.latency, IncidentKind.false_alarm],
     description: "uptime monitor: a response slower than this is a latency breach",
     unit: "ms",
     default: DEFAULT_LATENCY_MS,
@@ -60,6 +64,7 @@ export const THRESHOLDS: Readonly<Record<ThresholdKey, ThresholdSpec>> = {
   cpu_percent: {
     key: "cpu_percent",
     detectorKind: "overload",
+    incidentKinds: [IncidentKind.overload],
     description: "overload watch: a worker busier than this (100 = one core) is overloaded",
     unit: "%",
     default: 90,
@@ -97,17 +102,9 @@ export function checkThresholdValue(key: ThresholdKey, value: number): string | 
   return null;
 }
 
-/** The threshold an incident kind's detector breached: latency events and false alarms are the uptime monitor's. */
+/** The threshold an incident kind's detector breached (THRESHOLDS[*].incidentKinds), or null. */
 export function thresholdKeyFor(kind: IncidentKind): ThresholdKey | null {
-  switch (kind) {
-    case IncidentKind.latency:
-    case IncidentKind.false_alarm:
-      return ThresholdKey.latency_ms;
-    case IncidentKind.overload:
-      return ThresholdKey.cpu_percent;
-    default:
-      return null;
-  }
+  return THRESHOLD_KEYS.find((key) => THRESHOLDS[key].incidentKinds.includes(kind)) ?? null;
 }
 
 /**

@@ -1,6 +1,7 @@
 import type { HealAction } from "../../core/healing/actions.js";
 import { createIncident, IncidentKind, type IncidentContext, type Target } from "../../core/healing/incident.js";
 import { logSignature } from "../../core/healing/log-signature.js";
+import { thresholdKeyFor } from "../../core/healing/thresholds.js";
 import type { DeployTarget } from "../../deploy/port.js";
 import { DetectorKind, type DetectorEvent } from "../detectors/detector-event.js";
 import type { HealEvent } from "./heal-types.js";
@@ -77,7 +78,8 @@ export async function analyzeEvent(event: HealEvent, target: DeployTarget | null
     signature,
     actionsTried,
     ...facts,
-    ...(event.kind === DetectorKind.false_alarm || event.kind === DetectorKind.latency ? { detector: detectorOf(event) } : {}),
+    // An incident whose detector has an adjustable threshold names it, for adjust_threshold.
+    ...(thresholdKeyFor(KIND_OF_DETECTOR[event.kind]) !== null ? { detector: detectorOf(event) } : {}),
   });
 }
 
