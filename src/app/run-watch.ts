@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { readdir } from "node:fs/promises";
 import { DEFAULT_DATA_QUALITY_RULES, rulesForFiles, type DataQualityRule } from "../core/healing/data-quality.js";
 import type { Environment } from "../core/healing/environment.js";
-import type { HealEvent } from "../core/healing/heal-event.js";
+import { isAboutDeployment, type HealEvent } from "../core/healing/heal-event.js";
 import { UptimeState, type ProbeSample, type UptimeSummary } from "../core/healing/uptime.js";
 import type { DeployTarget } from "../deploy/port.js";
 import { createTargetWatch, type TargetWatch } from "../healing/detectors/create-target-watch.js";
@@ -87,7 +87,7 @@ function startWatchHealer(app: App, loop: HealLoop, environments: readonly Envir
     environments,
     onProblem: lines.problem,
     // Only remediations of the deployment make the detectors see their own doing (a job rerun does not).
-    onHandling: (d) => void (d.event.kind !== "job_failure" && d.event.kind !== "flaky_test" && busy.add(d.event.environment)),
+    onHandling: (d) => void (isAboutDeployment(d.event.kind) && busy.add(d.event.environment)),
     onFailed: (d) => resume(d.event.environment),
     onOutcome: (detected, outcome) => {
       resume(detected.event.environment);

@@ -1,5 +1,4 @@
 import { access, cp, mkdir, rm, symlink, writeFile } from "node:fs/promises";
-import { createServer } from "node:net";
 import path from "node:path";
 import { createAppRegistry } from "../app-registry.js";
 import { validateOnboarding, type AppSpec } from "../../core/healing/onboarding.js";
@@ -8,19 +7,6 @@ import type { AuditLog } from "../../healing/audit/create-audit-log.js";
 
 /** The example app's name in the registry. */
 export const DEMO_APP = "dashboard-app";
-
-/** A TCP port nobody listens on right now (the OS picks it). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      const port = typeof address === "object" && address !== null ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 /**
  * Onboards the example app in stage as `pitstop onboard --no-run` would (validated request, spec

@@ -4,7 +4,7 @@ import { fileURLToPath } from "node:url";
 import type { Command } from "commander";
 import { ErrorCode, PitstopError } from "../../core/errors.js";
 import { createApp, openStore, type App } from "../../app/create-app.js";
-import { DEMO_APP, ensureDemoApp, freePort, prepareDemoWorkspace, writeDemoPipeline, writeDemoTestPipeline } from "../../app/demo/demo-setup.js";
+import { DEMO_APP, ensureDemoApp, prepareDemoWorkspace, writeDemoPipeline, writeDemoTestPipeline } from "../../app/demo/demo-setup.js";
 import { startHealDispatch, sourceName } from "../../app/heal-dispatch.js";
 import { createAppHealLoop } from "../../app/heal-setup.js";
 import { createPipelineControl } from "../../app/pipeline-control.js";
@@ -14,6 +14,7 @@ import { formatDemoTable, runDemoScenarios, type DemoScenariosResult, type Scena
 import { loadConfig, type Config } from "../../config/config.js";
 import { createDeployTarget } from "../../deploy/adapters/create-deploy-target.js";
 import { envPaths } from "../../deploy/adapters/local/env-paths.js";
+import { freePort } from "../../deploy/adapters/local/worker-process.js";
 import type { DeployTarget } from "../../deploy/port.js";
 import { DEFAULT_LATENCY_MS } from "../../core/healing/uptime.js";
 import { createAuditLog } from "../../healing/audit/create-audit-log.js";
@@ -66,7 +67,7 @@ interface DeployedDemo {
 /** Data directory, onboarding and two deploys of the example in stage; an exit code when a deploy failed. */
 async function deployDemo(ctx: CommandContext, opts: DemoOptions, say: NodeJS.WritableStream): Promise<DeployedDemo | number> {
   const { io } = ctx;
-  const port = parsePort(opts.port) ?? (await freePort());
+  const port = parsePort(opts.port) ?? (await freePort("127.0.0.1"));
   // Each demo gets a fresh data directory unless one is named: the stage budgets (3 remediations per
   // target and signature per hour) would otherwise mask the second demo's actions.
   const named = ctx.globals().dataDir ?? io.env.PITSTOP_DATA_DIR;

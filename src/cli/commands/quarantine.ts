@@ -2,11 +2,11 @@ import type { Command } from "commander";
 import { ErrorCode, PitstopError } from "../../core/errors.js";
 import { formatDuration, parseDuration } from "../../core/pipeline/duration.js";
 import { createAuditLog } from "../../healing/audit/create-audit-log.js";
-import { formatTime } from "../format.js";
+import { formatTime, table } from "../format.js";
 import type { CommandContext } from "../io.js";
 import { renderQuarantine, whenText } from "./decision-view.js";
 import { withStore } from "./inspect.js";
-import { person } from "../heal-options.js";
+import { limitOption, person } from "../heal-options.js";
 import { actorOf } from "../../healing/loop/plan-step.js";
 
 const MIN_MS = 60_000;
@@ -82,7 +82,7 @@ async function releaseCommand(ctx: CommandContext, rawId: string, by: string): P
   });
 }
 
-/** `pitstop quarantine [list|add|release]`: quarantined tests, by hand or by the heal loop. */
+/** `pitstop quarantine [list|add|release]`: quarantined tests, by hand or by the heal loop; `pitstop flaky`: their flake history. */
 export function registerQuarantineCommands(program: Command, ctx: CommandContext): void {
   const quarantine = program
     .command("quarantine")
@@ -114,4 +114,23 @@ export function registerQuarantineCommands(program: Command, ctx: CommandContext
     .argument("<test-id>", "the quarantined test")
     .option("--by <name>", "who (default: $USER)")
     .action((testId: string, opts: { by?: string }) => releaseCommand(ctx, testId, person(ctx, opts.by)));
+
+  program
+    .command("flaky")
+    .description("tests that failed and then passed on the same code, most flakes first, and whether each is in quarantine")
+    .option("-n, --limit <n>", "how many", "20")
+    .option("--json", "print as JSON")
+    .action(async (opts: { limit: string; json?: boolean }) => {
+      const limit = limitOption(opts.limit);
+      await withStore(ctx, async (store) => {
+        const now = Date.now();
+        const [flaky, quarantined] = await Promise.all([store.remedies.listFlakyTests(limit), store.remedies.listQuarantine({ activeAt: now })]);
+        const inQuarantine = new Set(quarantined.map((q) => q.testId));
+        const rows = flaky.map((f) => ({ ...f, quarantined: inQuarantine.has(f.testId) }));
+        if (opts.json) return void ctx.io.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
+        if (rows.length === 0) return void ctx.io.stdout.write("no test has flaked yet (failed, then passed when rerun on the same code)\n");
+        const cells = rows.map((f) => [f.testId, `${f.flakes} of ${f.runs}`, f.lastFlakeAt === null ? "-" : whenText(f.lastFlakeAt, now), f.quarantined ? "yes" : "no"]);
+        ctx.io.stdout.write(table([["TEST", "PASSED ON RERUN", "LAST FLAKE", "QUARANTINED"], ...cells]));
+      });
+    });
 }

@@ -53,6 +53,14 @@ export interface JobFailureEvent {
 /** Everything the loop is fed: a detector's finding or a failed job. */
 export type HealEvent = DetectorEvent | JobFailureEvent;
 
+/**
+ * Whether an event (or incident) of this kind is about a deployed app, so the loop acts on the
+ * environment's deploy target; failed jobs and flaky tests are about the pipeline instead.
+ */
+export function isAboutDeployment(kind: string): boolean {
+  return kind !== "job_failure" && kind !== DetectorKind.flaky_test;
+}
+
 const environment = z.enum(ENVIRONMENTS);
 
 export const DetectorEventSchema = z.object({

@@ -1,6 +1,6 @@
 import type { Environment } from "../../core/healing/environment.js";
 import { isFailingCase, testId, type TestCase } from "../../core/run/test-case.js";
-import type { FlakeHistory, Store } from "../../store/port.js";
+import type { Store } from "../../store/port.js";
 import { DetectorKind, type DetectorEvent } from "./detector-event.js";
 
 /**
@@ -74,11 +74,6 @@ export async function compareJobRerun(store: Store, runId: string, jobId: string
     store.tests.listTestCases({ runId: pair.after.runId, jobId, attempt: pair.after.attempt }),
   ]);
   return { ...pair, tests: compareReruns(before, after) };
-}
-
-export interface FlakyTestFinding {
-  testId: string;
-  history: FlakeHistory;
 }
 
 /**

@@ -1,5 +1,6 @@
 import { ErrorCode, PitstopError } from "../../core/errors.js";
 import { HealAction } from "../../core/healing/actions.js";
+import { isAboutDeployment } from "../../core/healing/heal-event.js";
 import type { Decision } from "../../core/healing/decide.js";
 import type { EnvironmentPolicy } from "../../core/healing/environment-policy.js";
 import { problemTypeOf, targetsOf, type IncidentContext } from "../../core/healing/incident.js";
@@ -83,7 +84,7 @@ export function createHealLoop(deps: HealLoopDeps): HealLoop {
   /** Analyze: the event → an open incident, audited with the raw event. */
   async function analyze(event: HealEvent, requestedBy: string, eventId: string | null): Promise<Run> {
     const env = deps.policyFile[event.environment];
-    const target = event.kind === "job_failure" || event.kind === "flaky_test" ? null : deps.targets(event.environment);
+    const target = isAboutDeployment(event.kind) ? deps.targets(event.environment) : null;
     let context = await analyzeEvent(event, target, [], deps.now(), await flakeOf(event));
     context = { ...context, actionsTried: await actionsTried(env, context) };
     const incident = await store.openIncident({
@@ -208,7 +209,7 @@ export function createHealLoop(deps: HealLoopDeps): HealLoop {
       const incident = await store.getIncident(record.incidentId);
       if (incident === null) throw new PitstopError(ErrorCode.INTERNAL, `decision ${decisionId} names incident ${record.incidentId}, which is not stored`);
       const env = deps.policyFile[record.environment];
-      const onDeploy = incident.context.kind !== "job_failure" && incident.context.kind !== "flaky_test";
+      const onDeploy = isAboutDeployment(incident.context.kind);
       const run: Run = { incident, context: incident.context, env, target: onDeploy ? deps.targets(record.environment) : null, requestedBy: record.requestedBy, steps: [] };
       try {
         await store.approve({ decisionId, by, at: deps.now() });

@@ -233,4 +233,20 @@ describe("decision, approval and quarantine commands", () => {
       ["QUARANTINE_ADDED", "user:dora"],
     ]);
   });
+
+  it("flaky lists the flake history, most flakes first, with whether each test is in quarantine", async () => {
+    expect((await cli(["flaky"])).stdout).toMatch(/no test has flaked yet/);
+    const now = Date.now();
+    for (const [testId, passed] of [["cart > totals", true], ["cart > totals", true], ["cart > tax", false], ["cart > tax", true]] as const) {
+      await store.remedies.recordRerun({ testId, passed, at: now });
+    }
+    await store.remedies.quarantineTest({ testId: "cart > totals", reason: "flaky", by: "system", decisionId: null, at: now, expiresAt: now + DAY });
+    const r = await cli(["flaky"]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/^cart > totals\s+2 of 2\s+.*\byes$/m);
+    expect(r.stdout).toMatch(/^cart > tax\s+1 of 2\s+.*\bno$/m);
+    expect(r.stdout.indexOf("cart > totals")).toBeLessThan(r.stdout.indexOf("cart > tax"));
+    expect(JSON.parse((await cli(["flaky", "--json", "-n", "1"])).stdout)).toMatchObject([{ testId: "cart > totals", flakes: 2, runs: 2, quarantined: true }]);
+    expect((await cli(["flaky", "-n", "0"])).code).toBe(2);
+  });
 });
