@@ -1,7 +1,7 @@
 import { performance } from "node:perf_hooks";
 import { INITIAL_EPISODE, stepEpisode, type EpisodeState } from "../../core/healing/uptime.js";
 import { DetectorKind, type Detector, type DetectorBase } from "./detector-event.js";
-import { createPollLoop, safeEmit } from "./poll-loop.js";
+import { createPollLoop, liveThreshold, safeEmit } from "./poll-loop.js";
 import { cpuPercent as cpuBetween, readProc } from "./proc-reading.js";
 
 export interface OverloadWatchOptions extends DetectorBase {
@@ -49,16 +49,6 @@ export function createOverloadWatch(opts: OverloadWatchOptions): Detector {
   let cpuLimit = opts.cpuPercent;
   let backlogEpisode: EpisodeState = INITIAL_EPISODE;
 
-  async function readCpuLimit(): Promise<number | undefined> {
-    if (opts.cpuThreshold === undefined) return opts.cpuPercent;
-    try {
-      return (await opts.cpuThreshold()) ?? opts.cpuPercent;
-    } catch (e) {
-      opts.onError?.(e);
-      return cpuLimit;
-    }
-  }
-
   async function measure(pid: number, next: Map<number, PidState>): Promise<void> {
     const reading = await readProc(pid);
     if (reading === null) return;
@@ -94,7 +84,7 @@ export function createOverloadWatch(opts: OverloadWatchOptions): Detector {
   async function tick(): Promise<void> {
     // A failed backlog read (the control socket timing out) must not skip the CPU and memory check.
     await measureBacklog().catch((e: unknown) => opts.onError?.(e));
-    cpuLimit = await readCpuLimit();
+    cpuLimit = await liveThreshold(opts.cpuThreshold, opts.cpuPercent, cpuLimit, opts.onError);
     const pids = [...new Set(await opts.pids())];
     const next = new Map<number, PidState>();
     await Promise.all(pids.map((pid) => measure(pid, next)));

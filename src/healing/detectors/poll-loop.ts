@@ -45,6 +45,21 @@ export function createPollLoop(opts: PollLoopOptions): Omit<Detector, "rearm"> {
   };
 }
 
+/**
+ * A threshold that may change while a detector runs (adjust_threshold, `pitstop thresholds set`):
+ * `read()`'s value, else `configured` when nothing is stored; a failed read goes to `onError` and
+ * the last value stays in force, so checking goes on.
+ */
+export async function liveThreshold<T extends number | undefined>(read: (() => Promise<number | null>) | undefined, configured: T, last: T | number, onError?: (error: unknown) => void): Promise<T | number> {
+  if (read === undefined) return configured;
+  try {
+    return (await read()) ?? configured;
+  } catch (e) {
+    onError?.(e);
+    return last;
+  }
+}
+
 /** Calls `emit`, reporting instead of propagating a listener error (graphile's safeEmit). */
 export function safeEmit<T>(emit: (event: T) => void, event: T, onError?: (error: unknown) => void): void {
   try {

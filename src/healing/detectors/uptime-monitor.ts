@@ -1,7 +1,7 @@
 import { performance } from "node:perf_hooks";
 import { DEFAULT_LATENCY_MS, INITIAL_EPISODE, isOverLatency, stepEpisode, summarizeUptime, type EpisodeState, type ProbeSample, type TimeWindow, type UptimeSummary } from "../../core/healing/uptime.js";
 import { DetectorKind, type Detector, type DetectorBase } from "./detector-event.js";
-import { createPollLoop, safeEmit } from "./poll-loop.js";
+import { createPollLoop, liveThreshold, safeEmit } from "./poll-loop.js";
 
 export interface UptimeMonitorOptions extends DetectorBase {
   url: string;
@@ -79,18 +79,8 @@ export function createUptimeMonitor(opts: UptimeMonitorOptions): UptimeMonitor {
     safeEmit(opts.emit, { kind, environment: opts.environment, target: opts.target, at: now(), evidence }, opts.onError);
   }
 
-  async function readLatencyMs(): Promise<number> {
-    if (opts.latencyThreshold === undefined) return configuredMs;
-    try {
-      return (await opts.latencyThreshold()) ?? configuredMs;
-    } catch (e) {
-      opts.onError?.(e);
-      return latencyMs;
-    }
-  }
-
   async function tick(signal: AbortSignal): Promise<void> {
-    latencyMs = await readLatencyMs();
+    latencyMs = await liveThreshold(opts.latencyThreshold, configuredMs, latencyMs, opts.onError);
     const sample = await probeUrl(opts.url, timeoutFor(opts.timeoutMs, latencyMs), signal, now());
     if (signal.aborted) return;
     kept.push(sample);

@@ -1,3 +1,4 @@
+import { isOverLatency } from "../../core/healing/uptime.js";
 import { verdict, type Sample, type VerdictResult } from "../../core/healing/verdict.js";
 import type { DeployTarget, HealthReport } from "../../deploy/port.js";
 import { probeUrl, timeoutFor } from "../detectors/uptime-monitor.js";
@@ -29,7 +30,7 @@ export function verifyUrlLatency(url: string, boundMs: number, settings: VerifyS
   return verifyBySamples(
     async () => {
       const s = await probeUrl(url, timeoutFor(0, boundMs), null, clock.now());
-      return s.up && s.responseMs !== null && s.responseMs <= boundMs;
+      return s.up && s.responseMs !== null && !isOverLatency(s, boundMs);
     },
     settings,
     clock,
