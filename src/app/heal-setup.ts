@@ -15,6 +15,8 @@ import { createHealLoop, type HealLoop } from "../healing/loop/create-heal-loop.
 import type { PipelineControl, VerifySettings } from "../healing/loop/heal-types.js";
 import type { Notifier } from "../notify/port.js";
 import type { Store } from "../store/port.js";
+import type { App } from "./create-app.js";
+import { createPipelineControl } from "./pipeline-control.js";
 
 /** Where the healing policy lives: beside the store, in the data directory. */
 export function policyFilePath(dataDir: string): string {
@@ -79,4 +81,10 @@ export async function createAppHealLoop(input: AppHealLoopInput): Promise<HealLo
     verify: input.verify ?? DEFAULT_VERIFY,
     pipelines: input.pipelines,
   });
+}
+
+/** A heal loop beside a running app: its store, log and clock, and its engine for job reruns. */
+export function createHealLoopBeside(app: App, opts: Pick<AppHealLoopInput, "targets" | "verify" | "agentEnv"> = {}): Promise<HealLoop> {
+  const pipelines = createPipelineControl({ store: app.store, bus: app.bus, orchestrator: app.orchestrator, now: app.now, newId: app.newId });
+  return createAppHealLoop({ store: app.store, dataDir: app.config.dataDir, log: app.log, now: app.now, pipelines, ...opts });
 }

@@ -11,8 +11,7 @@ import type { HealOutcome, VerifySettings } from "../healing/loop/heal-types.js"
 import { publishHealEvent, startHealer } from "../healing/loop/start-healer.js";
 import type { App } from "./create-app.js";
 import { sourceName } from "./heal-dispatch.js";
-import { createAppHealLoop } from "./heal-setup.js";
-import { createPipelineControl } from "./pipeline-control.js";
+import { createHealLoopBeside } from "./heal-setup.js";
 
 /** One deployed app to watch. */
 export interface WatchedApp {
@@ -138,8 +137,7 @@ export async function runWatch(app: App, apps: readonly WatchedApp[], settings: 
   const { signal } = stop;
   const targets: Partial<Record<Environment, DeployTarget>> = {};
   for (const a of apps) targets[a.environment] = a.target;
-  const pipelines = createPipelineControl({ store: app.store, bus: app.bus, orchestrator: app.orchestrator, now: app.now, newId: app.newId });
-  const loop = await createAppHealLoop({ store: app.store, dataDir: app.config.dataDir, log: app.log, pipelines, targets, ...(settings.verify ? { verify: settings.verify } : {}), now: app.now });
+  const loop = await createHealLoopBeside(app, { targets, ...(settings.verify ? { verify: settings.verify } : {}) });
   const source = sourceName("watch");
   const watches: Array<{ app: WatchedApp; watch: TargetWatch }> = [];
   const rearm = (environment: Environment): void => {

@@ -1,6 +1,6 @@
 import type { Decision } from "../../core/healing/decide.js";
 import { formatTarget, type Target } from "../../core/healing/incident.js";
-import type { HealOutcome } from "../../healing/loop/heal-types.js";
+import type { HealEvent, HealOutcome } from "../../healing/loop/heal-types.js";
 import type { DecisionRecord, FeedbackRecord, IncidentRecord, PendingApprovalRecord, QuarantineRecord } from "../../store/port.js";
 import { formatTime, table } from "../format.js";
 
@@ -154,4 +154,17 @@ export function renderQuarantine(entries: readonly QuarantineRecord[], now: numb
     return [q.testId, q.reason, q.by, whenText(q.createdAt, now), whenText(q.expiresAt, now), q.decisionId ? shortId(q.decisionId) : "-", ...(all ? [status] : [])];
   });
   return table([["TEST", "REASON", "BY", "SINCE", "EXPIRES", "DECISION", ...(all ? ["STATUS"] : [])], ...rows]);
+}
+
+/** What an event is about, in a few words: `job test failed (test_failure)`, `crash on stage/shop`. */
+export function describeEvent(event: HealEvent): string {
+  return event.kind === "job_failure" ? `job ${event.jobId} failed (${event.failureClass ?? "unknown"})` : `${event.kind.replace(/_/g, " ")} on ${event.target}`;
+}
+
+/** One line per incident for people: what, the first decision, and how it ended. */
+export function describeOutcome(event: HealEvent, outcome: HealOutcome): string {
+  const what = describeEvent(event);
+  const steps = outcome.steps.map((s) => `${s.action}${s.verdict ? ` → ${s.verdict}` : s.status === "executed" ? "" : ` (${s.status})`}`).join(", ");
+  const why = outcome.steps.at(-1)?.reason;
+  return `healing: ${what}: ${steps || "no action"} ⇒ ${outcome.status}${why ? ` (${why})` : ""}${outcome.decisionId ? `  [decision ${outcome.decisionId}]` : ""}`;
 }

@@ -6,8 +6,7 @@ import { ErrorCode, PitstopError } from "../../core/errors.js";
 import { createApp, openStore, type App } from "../../app/create-app.js";
 import { DEMO_APP, ensureDemoApp, prepareDemoWorkspace, writeDemoPipeline, writeDemoTestPipeline } from "../../app/demo/demo-setup.js";
 import { startHealDispatch, sourceName } from "../../app/heal-dispatch.js";
-import { createAppHealLoop } from "../../app/heal-setup.js";
-import { createPipelineControl } from "../../app/pipeline-control.js";
+import { createHealLoopBeside } from "../../app/heal-setup.js";
 import { readPipeline } from "../../app/read-pipeline.js";
 import { triggerRun } from "../../orchestrator/trigger-run.js";
 import { formatDemoTable, runDemoScenarios, type DemoScenariosResult, type ScenarioRow } from "../../app/demo/run-demo.js";
@@ -112,9 +111,8 @@ async function healScenarios(app: App, d: DeployedDemo, target: DeployTarget, ur
   };
   say.write("\nscenarios (each: inject a real fault → detector event → heal loop):\n");
   const onRow = (r: ScenarioRow) => say.write(`  ${r.scenario}: ${r.fault} → ${r.decision ?? "no decision"} → ${r.verdict}${r.note ? ` (${r.note})` : ""}\n`);
-  const pipelines = createPipelineControl({ store: app.store, bus: app.bus, orchestrator: app.orchestrator, now: app.now, newId: app.newId });
   // Stage only, with short windows that keep the demo quick and still take several probes.
-  const loop = await createAppHealLoop({ store: app.store, dataDir: d.config.dataDir, log: app.log, pipelines, targets: { stage: target }, verify: { windowMs: 1500, probeIntervalMs: 150, minSamples: 5 } });
+  const loop = await createHealLoopBeside(app, { targets: { stage: target }, verify: { windowMs: 1500, probeIntervalMs: 150, minSamples: 5 } });
   // Each detection goes on the bus (heal.events.stage) and is settled by the healer beside it.
   const dispatch = startHealDispatch({ bus: app.bus, store: app.store.healing, loop, log: app.log, environments: ["stage"], source: sourceName("demo"), onProblem: (text) => say.write(`pitstop: ${text}\n`) });
   try {

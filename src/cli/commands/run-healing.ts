@@ -9,11 +9,10 @@ import { FeedbackValue } from "../../core/healing/feedback.js";
 import { didYouMean } from "../../core/pipeline/did-you-mean.js";
 import type { App } from "../../app/create-app.js";
 import { EXTRA_SCENARIOS, SCENARIOS, type Scenario, type ScenarioContext } from "../../app/demo/demo-scenarios.js";
-import { createAppHealLoop } from "../../app/heal-setup.js";
+import { createHealLoopBeside } from "../../app/heal-setup.js";
 import { startHealDispatch, sourceName } from "../../app/heal-dispatch.js";
 import { environmentOption, person } from "../heal-options.js";
 import { createHealFeed, type HealFeed } from "../../app/heal-feed.js";
-import { createPipelineControl } from "../../app/pipeline-control.js";
 import { recordFeedback } from "../../app/record-feedback.js";
 import { openDeployTarget } from "../../deploy/adapters/create-deploy-target.js";
 import { createDataQualityCheck } from "../../healing/detectors/data-quality-check.js";
@@ -25,6 +24,7 @@ import type { HealEvent, HealOutcome } from "../../healing/loop/heal-types.js";
 import type { OrchestratorEvent } from "../../orchestrator/events.js";
 import type { RunRecord } from "../../store/port.js";
 import type { CliIO } from "../io.js";
+import { describeOutcome } from "./decision-view.js";
 
 /** The seeds' `--fail-type` values. */
 export const FAIL_TYPES = ["crash", "latency", "overload", "false-alarm", "flaky", "bad-release"] as const;
@@ -110,19 +110,6 @@ export interface RunHealing {
   close(): Promise<void>;
 }
 
-/** What an event is about, in a few words: `job test failed (test_failure)`, `crash on stage/shop`. */
-export function describeEvent(event: HealEvent): string {
-  return event.kind === "job_failure" ? `job ${event.jobId} failed (${event.failureClass ?? "unknown"})` : `${event.kind.replace(/_/g, " ")} on ${event.target}`;
-}
-
-/** One line per incident for people: what, the first decision, and how it ended. */
-export function describeOutcome(event: HealEvent, outcome: HealOutcome): string {
-  const what = describeEvent(event);
-  const steps = outcome.steps.map((s) => `${s.action}${s.verdict ? ` → ${s.verdict}` : s.status === "executed" ? "" : ` (${s.status})`}`).join(", ");
-  const why = outcome.steps.at(-1)?.reason;
-  return `healing: ${what}: ${steps || "no action"} ⇒ ${outcome.status}${why ? ` (${why})` : ""}${outcome.decisionId ? `  [decision ${outcome.decisionId}]` : ""}`;
-}
-
 /** The seeds' prompt: y/n per decision; anything else asks again; end of input skips. */
 function createPrompt(io: CliIO): { ask(question: string): Promise<FeedbackValue | null>; close(): void } {
   let rl: Interface | null = null;
@@ -175,10 +162,7 @@ async function anomalyEvent(plan: RunHealingPlan & { dataset: string }, workDir:
 /** Healing beside `pitstop run`: the pipeline's failures go to the loop, then the injected faults. */
 export async function startRunHealing(input: { plan: RunHealingPlan; app: App; io: CliIO; workspace: string; out: NodeJS.WritableStream }): Promise<RunHealing> {
   const { plan, app, io, out } = input;
-  const loop: HealLoop = await createAppHealLoop({
-    store: app.store, dataDir: app.config.dataDir, log: app.log, agentEnv: io.env,
-    pipelines: createPipelineControl({ store: app.store, bus: app.bus, orchestrator: app.orchestrator, now: app.now, newId: app.newId }),
-  });
+  const loop: HealLoop = await createHealLoopBeside(app, { agentEnv: io.env });
   const prompt = plan.feedback ? createPrompt(io) : null;
   const reports: HealingReport[] = [];
   const by = person({ io }, undefined);

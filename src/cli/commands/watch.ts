@@ -14,7 +14,7 @@ import { openDeployTarget } from "../../deploy/adapters/create-deploy-target.js"
 import { envPaths } from "../../deploy/adapters/local/env-paths.js";
 import { formatDuration, formatTime } from "../format.js";
 import { ExitCode, type CommandContext } from "../io.js";
-import { describeEvent, describeOutcome } from "./run-healing.js";
+import { describeEvent, describeOutcome } from "./decision-view.js";
 import { environmentOption } from "../heal-options.js";
 
 interface WatchOptions {
