@@ -85,8 +85,7 @@ async function crash(c: ScenarioContext): Promise<Injected> {
   const worker = (await c.target.status()).workers.find((w) => w.alive);
   if (!worker) throw new Error("crash: no live worker to kill");
   // The whole process group, as a real crash takes the app and its shell together.
-  process.kill(-worker.pid, "SIGKILL");
-  const injectedAt = Date.now();
+  const injectedAt = (await c.injector.crash({ pid: worker.pid, group: true })).at;
   const event = await firstEvent((emit) => createWorkerWatch({ ...base(c), emit, intervalMs: 100, status: () => c.target.status() }), 10_000, "crash");
   return { injectedAt, event, fault: `SIGKILL worker pid ${worker.pid}` };
 }
@@ -123,11 +122,7 @@ async function falseAlarm(c: ScenarioContext): Promise<Injected> {
 async function badRelease(c: ScenarioContext): Promise<Injected> {
   const { workers, current } = await c.target.status();
   // Every worker of the live release turns bad (the hook is per process), as a bad config would.
-  for (const w of workers.filter((x) => x.alive)) {
-    const res = await fetch(`http://127.0.0.1:${w.port}/__faults/unhealthy`, { method: "POST" });
-    if (!res.ok) throw new Error(`bad release: worker ${w.pid} answered ${res.status} to /__faults/unhealthy: ${(await res.text()).trim()}`);
-    await res.text();
-  }
+  for (const w of workers.filter((x) => x.alive)) await c.injector.unhealthy(`http://127.0.0.1:${w.port}`);
   const injectedAt = Date.now();
   await until(async () => !(await c.target.health()).healthy, 10_000, "bad release");
   const health = await c.target.health();

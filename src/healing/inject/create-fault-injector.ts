@@ -36,7 +36,8 @@ export interface EnvFaultInjection extends FaultInjection {
   env: Record<string, string>;
 }
 
-export type CrashTarget = { pid: number } | { url: string };
+/** `group`: the pid's whole process group (a deployed worker is a shell and the app it started). */
+export type CrashTarget = { pid: number; group?: boolean } | { url: string };
 
 export interface FaultInjectorDeps {
   fetch?: typeof fetch;
@@ -52,6 +53,8 @@ export interface FaultInjector {
   /** The app burns CPU for `ms` (overload); it still answers, slowly. */
   overload(url: string, ms: number): Promise<FaultInjection>;
   clear(url: string): Promise<FaultInjection>;
+  /** The live release turns bad: `/health` answers 503 until `clear` (a rollback's job). */
+  unhealthy(url: string): Promise<FaultInjection>;
   /**
    * A false alarm: a detector fires but the system recovers on its own, so the right action is a
    * no-op. Sets `latencyMs` of latency for one probe window (`windowMs`), then clears it; resolves
@@ -130,15 +133,16 @@ export function createFaultInjector(deps: FaultInjectorDeps = {}): FaultInjector
       if ("url" in target) return httpFault(FaultKind.crash, target.url, "crash");
       if (!Number.isInteger(target.pid) || target.pid <= 1) throw usage(`pid must be a process id above 1, got ${target.pid}`, { pid: target.pid });
       try {
-        process.kill(target.pid, "SIGKILL");
+        process.kill(target.group ? -target.pid : target.pid, "SIGKILL");
       } catch (e) {
         throw usage(`cannot kill pid ${target.pid}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}; is the worker running?`, { pid: target.pid });
       }
-      return { fault: FaultKind.crash, at: now(), target: `pid:${target.pid}`, details: { signal: "SIGKILL" } };
+      return { fault: FaultKind.crash, at: now(), target: `pid:${target.pid}`, details: { signal: "SIGKILL", ...(target.group ? { group: true } : {}) } };
     },
     latency: (url, ms) => httpFault(FaultKind.latency, url, "latency", ms),
     overload: (url, ms) => httpFault(FaultKind.overload, url, "cpu", ms),
     clear: (url) => httpFault(FaultKind.clear, url, "clear"),
+    unhealthy: (url) => httpFault(FaultKind.bad_release, url, "unhealthy"),
     async falseAlarm(url, windowMs, latencyMs = windowMs) {
       checkMs(windowMs, "windowMs");
       const set = await httpFault(FaultKind.false_alarm, url, "latency", latencyMs);

@@ -53,6 +53,15 @@ describe("HTTP faults against a running dashboard-app (PITSTOP_FAULTS=1)", () =>
     expect(await proc.exited).toEqual({ code: 1, signal: null });
   });
 
+  it("unhealthy turns /health into 503 until clear (a release that went bad while live)", async () => {
+    const proc = await startApp(app.dir, { PITSTOP_FAULTS: "1" }, children);
+    const injector = createFaultInjector({ now: () => 5 });
+    expect(await injector.unhealthy(proc.url)).toMatchObject({ fault: "bad_release", at: 5, details: { endpoint: "POST /__faults/unhealthy", status: 200 } });
+    expect((await timedGet(`${proc.url}/health`)).status).toBe(503);
+    await injector.clear(proc.url);
+    expect((await timedGet(`${proc.url}/health`)).status).toBe(200);
+  });
+
   it("crash via pid kills the worker with SIGKILL", async () => {
     const proc = await startApp(app.dir, {}, children);
     const done = await createFaultInjector({ now: () => 7 }).crash({ pid: proc.child.pid });
